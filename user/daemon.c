@@ -1,0 +1,618 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * hbpfd's set logic: run the steps the state machine asks for, turn kernel
+ * events, control requests and link changes into machine events, and time
+ * and log every step.  The network identity is the kernel's business: by the
+ * time a TAKEOVER event arrives the XDP gate already answers for the set; the
+ * daemon only plumbs the address, re-announces the VMAC and starts services.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <arpa/inet.h>
+#include <bpf/bpf.h>
+
+#include "daemon.h"
+#include "log.h"
+
+#define HANDOFF_HOLD_NS 2000000000ull /* how long a handoff/move is announced */
+
+const char *node_name(struct daemon *d, int id)
+{
+	const struct hbpf_cfg_node *n = hbpf_config_node_by_id(&d->cfg, id);
+
+	return n ? n->name : "-";
+}
+
+static int peer_state(struct daemon *d, int id, struct hbpf_peer *p)
+{
+	__u32 key = id;
+	int fd = kern_map_fd(&d->k, "peers");
+
+	memset(p, 0, sizeof(*p));
+	if (id == d->self)
+		return HBPF_PEER_ALIVE;
+	if (fd < 0 || bpf_map_lookup_elem(fd, &key, p))
+		return HBPF_PEER_UNKNOWN;
+	return p->state;
+}
+
+static int peer_usable(struct daemon *d, int id)
+{
+	struct hbpf_peer p;
+
+	if (id == d->self)
+		return d->pub_carrier;
+	return peer_state(d, id, &p) == HBPF_PEER_ALIVE && (p.flags & HBPF_WF_DAEMON_UP) &&
+	       (p.flags & HBPF_WF_PUBLIC_UP) && !(p.flags & HBPF_WF_SHUTDOWN);
+}
+
+int set_next_node(struct daemon *d, const struct hbpf_cfg_set *c, int skip)
+{
+	int i;
+
+	for (i = 0; i < c->nnodes; i++) {
+		if (c->prio[i] == skip)
+			continue;
+		if (peer_usable(d, c->prio[i]))
+			return c->prio[i];
+	}
+	return -1;
+}
+
+static void notify_done(struct watch *w, int res)
+{
+	struct notify_proc *np = w->arg;
+	int status;
+
+	(void)res;
+	if (proc_reap(&np->p, &status) == 0)
+		np->used = 0;
+	else if (loop_watch(&np->d->loop, w))
+		np->used = 0;
+}
+
+static void run_notify(struct daemon *d, struct setrt *s, int old, int new, const char *why)
+{
+	char cmd[HBPF_CMD_MAX + 200];
+	int i;
+
+	if (!d->cfg.notify[0])
+		return;
+	for (i = 0; i < DAEMON_MAX_NOTIFY && d->notify[i].used; i++)
+		;
+	if (i == DAEMON_MAX_NOTIFY) {
+		log_warnx("(%s) notify hook not run: %d hooks still running", s->c->name, i);
+		return;
+	}
+	/* argv: set, old state, new state, reason; names are validated identifiers. */
+	snprintf(cmd, sizeof(cmd), "%s %s %s %s '%s'", d->cfg.notify, s->c->name,
+		 fsm_state_name(old), fsm_state_name(new), why ? why : "");
+	if (proc_spawn(&d->notify[i].p, cmd, NULL, 30000000000ull)) {
+		log_warn("(%s) cannot run notify hook", s->c->name);
+		return;
+	}
+	d->notify[i].used = 1;
+	d->notify[i].w = (struct watch){ .fd = d->notify[i].p.pidfd, .events = POLLIN,
+					 .cb = notify_done, .arg = &d->notify[i],
+					 .what = "notify hook" };
+	d->notify[i].d = d;
+	if (loop_watch(&d->loop, &d->notify[i].w))
+		log_warnx("(%s) cannot watch the notify hook", s->c->name);
+}
+
+static void step_finished(struct setrt *s, int ok, const char *why);
+
+static void proc_done(struct watch *w, int res)
+{
+	struct setrt *s = w->arg;
+	char buf[64];
+	int status;
+
+	(void)res;
+	if (!s->proc_running)
+		return;
+	if (proc_reap(&s->proc, &status)) {
+		if (loop_watch(&s->d->loop, w))
+			log_warnx("(%s) cannot re-watch the step's command", s->c->name);
+		return;
+	}
+	s->proc_running = 0;
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+		step_finished(s, 1, NULL);
+		return;
+	}
+	proc_status_str(status, buf, sizeof(buf));
+	step_finished(s, 0, buf);
+}
+
+static int spawn_step(struct setrt *s, const char *cmd, const struct hbpf_cfg_service *svc)
+{
+	struct daemon *d = s->d;
+	char e1[64], e2[64], e3[64], e4[64];
+	char *env[] = { e1, e2, e3, e4, NULL };
+	int err;
+
+	snprintf(e1, sizeof(e1), "HBPF_SET=%s", s->c->name);
+	snprintf(e2, sizeof(e2), "HBPF_SERVICE=%s", svc->name);
+	snprintf(e3, sizeof(e3), "HBPF_NODE=%s", d->cfg.nodes[d->self_idx].name);
+	snprintf(e4, sizeof(e4), "HBPF_EPOCH=%u", d->k.sets[s->id].epoch);
+	err = proc_spawn(&s->proc, cmd, env, (uint64_t)svc->timeout_ms * 1000000ull);
+	if (err)
+		return err;
+	s->proc_running = 1;
+	s->proc_w = (struct watch){ .fd = s->proc.pidfd, .events = POLLIN, .cb = proc_done,
+				    .arg = s, .what = "service command" };
+	return loop_watch(&d->loop, &s->proc_w);
+}
+
+static void vips_log(struct setrt *s, const char *what)
+{
+	log_debug("(%s) %s %d VIP(s), first %s", s->c->name, what, s->c->nvips,
+		  inet_ntoa(s->c->vips[0].addr));
+}
+
+static int do_garp(struct setrt *s)
+{
+	struct daemon *d = s->d;
+	int i, err = 0;
+
+	for (i = 0; i < s->c->nvips; i++) {
+		int e = garp_send(&d->garp, s->c->vips[i].addr, s->c->vmac);
+
+		if (e)
+			err = e;
+	}
+	return err;
+}
+
+/* Run one step; synchronous steps finish here, commands finish in proc_done. */
+static void run_step(struct setrt *s, const struct fsm_stepdef *st)
+{
+	struct daemon *d = s->d;
+	volatile struct hbpf_set *ks = &d->k.sets[s->id];
+	const struct hbpf_cfg_service *svc;
+	char why[128];
+	int i, err = 0;
+
+	s->last_step = st->kind;
+	log_debug("(%s) step %s %d", s->c->name, fsm_step_name(st->kind), st->arg);
+	switch (st->kind) {
+	case STEP_KERNEL_OWN:
+		if (!ks->owned) {
+			ks->epoch = ks->epoch + 1;
+			ks->owner = d->self;
+			ks->changed_ns = kern_now_ns();
+			__atomic_store_n(&ks->owned, 1, __ATOMIC_RELEASE);
+		}
+		break;
+	case STEP_VIP_UP:
+		for (i = 0; i < s->c->nvips && !err; i++)
+			err = hnl_vip_add(d->nl, d->pub_ifindex, s->c->vips[i].addr,
+					 s->c->vips[i].prefix);
+		vips_log(s, "plumbed");
+		break;
+	case STEP_GARP:
+		err = do_garp(s);
+		s->garp_left = d->cfg.garp_count - 1;
+		s->garp_next_ns = kern_now_ns() + (uint64_t)d->cfg.garp_spacing_ms * 1000000ull;
+		break;
+	case STEP_SVC_START:
+	case STEP_SVC_STOP:
+		svc = &s->c->services[st->arg];
+		err = spawn_step(s, st->kind == STEP_SVC_START ? svc->start : svc->stop, svc);
+		if (!err)
+			return;
+		break;
+	case STEP_KERNEL_DEMOTE:
+		__atomic_store_n(&ks->owned, 0, __ATOMIC_RELEASE);
+		ks->owner = HBPF_NODE_NONE;
+		ks->changed_ns = kern_now_ns();
+		s->garp_left = 0;
+		break;
+	case STEP_VIP_DOWN:
+		for (i = 0; i < s->c->nvips; i++) {
+			int e = hnl_vip_del(d->nl, d->pub_ifindex, s->c->vips[i].addr);
+			if (e)
+				err = e;
+		}
+		vips_log(s, "unplumbed");
+		break;
+	case STEP_HANDOFF:
+		if (s->m.target >= 0) {
+			sender_handoff(&d->snd, s->id, s->m.target, HANDOFF_HOLD_NS);
+			log_info("(%s) handed over to %s", s->c->name, node_name(d, s->m.target));
+		}
+		break;
+	default:
+		/* Disk-group steps arrive with the disk-group engine; a plan never
+		 * contains them while the set has no disk group (ndg == 0). */
+		err = -EOPNOTSUPP;
+		break;
+	}
+	if (err) {
+		snprintf(why, sizeof(why), "%s: %s", fsm_step_name(st->kind), strerror(-err));
+		step_finished(s, 0, why);
+	} else {
+		step_finished(s, 1, NULL);
+	}
+}
+
+static void apply(struct setrt *s, const struct fsm_action *act)
+{
+	struct daemon *d = s->d;
+	uint64_t now = kern_now_ns();
+
+	if (act->new_state != act->old_state) {
+		uint64_t took = now - s->m.state_ns;
+
+		(void)took;
+		log_info("(%s) changing state to %s (from %s%s%s)", s->c->name,
+			 fsm_state_name(act->new_state), fsm_state_name(act->old_state),
+			 s->m.why[0] && act->new_state == FSM_FAILED ? ": " : "",
+			 act->new_state == FSM_FAILED ? s->m.why : "");
+		if (act->new_state == FSM_ONLINE || act->new_state == FSM_OFFLINE ||
+		    act->new_state == FSM_FAILED) {
+			if (s->trigger_ns)
+				log_info("(%s) %s %.3f ms after the trigger", s->c->name,
+					 fsm_state_name(act->new_state),
+					 (double)(now - s->trigger_ns) / 1e6);
+			s->trigger_ns = 0;
+		}
+		run_notify(d, s, act->old_state, act->new_state, s->m.why);
+	}
+	if (act->act == FSM_ACT_RUN) {
+		s->m.step_ns = now;
+		run_step(s, &act->step);
+	}
+}
+
+static void step_finished(struct setrt *s, int ok, const char *why)
+{
+	struct fsm_action act;
+	uint64_t now = kern_now_ns();
+
+	s->last_step_us = (now - s->m.step_ns) / 1000;
+	if (ok)
+		log_info("(%s) step %s done in %.3f ms", s->c->name, fsm_step_name(s->last_step),
+			 (double)(now - s->m.step_ns) / 1e6);
+	else
+		log_warnx("(%s) step %s failed after %.3f ms: %s", s->c->name,
+			  fsm_step_name(s->last_step), (double)(now - s->m.step_ns) / 1e6,
+			  why ? why : "?");
+	if (fsm_step(&s->m, ok ? FSM_EV_STEP_OK : FSM_EV_STEP_FAIL, 0, why, now, &act) == 0)
+		apply(s, &act);
+}
+
+void set_event(struct setrt *s, int ev, int arg, const char *why)
+{
+	struct fsm_action act;
+
+	if (fsm_step(&s->m, ev, arg, why, kern_now_ns(), &act) == 0)
+		apply(s, &act);
+}
+
+static struct setrt *set_by_id(struct daemon *d, int id)
+{
+	if (id < 0 || id >= d->cfg.nsets)
+		return NULL;
+	return &d->sets[id];
+}
+
+void daemon_kernel_event(struct daemon *d, const struct hbpf_event *ev)
+{
+	struct setrt *s = set_by_id(d, ev->set);
+	uint64_t now = kern_now_ns();
+	double ago = ev->ts_ns && now > ev->ts_ns ? (double)(now - ev->ts_ns) / 1e6 : 0;
+
+	switch (ev->type) {
+	case HBPF_EV_PEER_UP:
+		log_info("peer %s up", node_name(d, ev->node));
+		break;
+	case HBPF_EV_PEER_DEAD:
+		log_warnx("peer %s dead: silent for %.3f ms on every link (kernel deadline; "
+			  "event %.3f ms old)",
+			  node_name(d, ev->node),
+			  (double)(ev->ts_ns - ev->last_seen_ns) / 1e6, ago);
+		break;
+	case HBPF_EV_PEER_DAEMON_DEAD:
+		log_warnx("peer %s: kernel alive but daemon stale or gone", node_name(d, ev->node));
+		break;
+	case HBPF_EV_TAKEOVER:
+		if (!s)
+			break;
+		log_info("(%s) kernel took the set over from %s (reason %u, epoch %u), %.3f ms ago",
+			 s->c->name, node_name(d, ev->node), ev->reason, ev->epoch, ago);
+		if (!s->trigger_ns)
+			s->trigger_ns = ev->ts_ns;
+		set_event(s, FSM_EV_ACQUIRE, 0, "kernel takeover");
+		break;
+	case HBPF_EV_DEMOTE:
+	case HBPF_EV_YIELD:
+		if (!s)
+			break;
+		log_warnx("(%s) kernel dropped ownership (%s, epoch %u)", s->c->name,
+			  ev->type == HBPF_EV_YIELD ? "higher epoch elsewhere"
+						    : "own daemon stamp went stale",
+			  ev->epoch);
+		if (!s->trigger_ns)
+			s->trigger_ns = ev->ts_ns;
+		set_event(s, FSM_EV_LOST, -1, "kernel demoted");
+		break;
+	case HBPF_EV_MOVE_REQ:
+		if (!s || s->m.state != FSM_ONLINE)
+			break;
+		if (!peer_usable(d, ev->node)) {
+			log_warnx("(%s) move to %s requested, but %s is not usable", s->c->name,
+				  node_name(d, ev->node), node_name(d, ev->node));
+			break;
+		}
+		log_info("(%s) move to %s requested by a peer", s->c->name, node_name(d, ev->node));
+		s->trigger_ns = now;
+		set_event(s, FSM_EV_RELEASE, ev->node, "move requested");
+		break;
+	case HBPF_EV_STALE_ARP:
+		if (s && s->m.state == FSM_ONLINE) {
+			log_info("(%s) foreign ARP for an owned VIP: re-announcing", s->c->name);
+			do_garp(s);
+		}
+		break;
+	default:
+		log_debug("unknown kernel event %u", ev->type);
+	}
+}
+
+/* After start-up listening: take the sets nobody holds whose first usable
+ * node is this one (so nodes starting together agree without a vote). */
+static void startup_claim(struct daemon *d)
+{
+	int i;
+
+	d->claimed = 1;
+	for (i = 0; i < d->cfg.nsets; i++) {
+		struct setrt *s = &d->sets[i];
+		volatile struct hbpf_set *ks = &d->k.sets[i];
+
+		if (s->m.state != FSM_OFFLINE || !s->c->autofailover)
+			continue;
+		if (ks->owner != HBPF_NODE_NONE && ks->owner != d->self)
+			continue;
+		if (set_next_node(d, s->c, -1) != d->self)
+			continue;
+		log_info("(%s) nobody holds it and this node comes first: acquiring", s->c->name);
+		s->trigger_ns = kern_now_ns();
+		set_event(s, FSM_EV_ACQUIRE, 0, "start-up");
+	}
+}
+
+void daemon_tick(struct daemon *d, uint64_t now)
+{
+	int i;
+
+	d->k.local->stamp_ns = now;
+	if (!d->claimed && now >= d->claim_at_ns && !d->stopping)
+		startup_claim(d);
+	for (i = 0; i < d->cfg.nsets; i++) {
+		struct setrt *s = &d->sets[i];
+
+		if (s->garp_left > 0 && now >= s->garp_next_ns) {
+			if (d->k.sets[i].owned)
+				do_garp(s);
+			s->garp_left--;
+			s->garp_next_ns = now + (uint64_t)d->cfg.garp_spacing_ms * 1000000ull;
+		}
+		if (s->proc_running && proc_expired(&s->proc, now)) {
+			log_warnx("(%s) command timed out: killing it", s->c->name);
+			proc_kill(&s->proc, SIGKILL);
+			/* proc_done reaps it and fails the step */
+			s->proc.deadline_ns = UINT64_MAX;
+		}
+	}
+	for (i = 0; i < DAEMON_MAX_NOTIFY; i++)
+		if (d->notify[i].used && proc_expired(&d->notify[i].p, now)) {
+			proc_kill(&d->notify[i].p, SIGKILL);
+			d->notify[i].p.deadline_ns = UINT64_MAX;
+		}
+}
+
+static struct setrt *ctl_set(struct daemon *d, const char *name, char *out, size_t len)
+{
+	const struct hbpf_cfg_set *c = name ? hbpf_config_set(&d->cfg, name) : NULL;
+
+	if (!c) {
+		snprintf(out, len, "error: unknown set '%s'\n", name ? name : "");
+		return NULL;
+	}
+	return &d->sets[c->id];
+}
+
+static int ctl_move(struct daemon *d, struct setrt *s, const char *node, char *out, size_t len)
+{
+	const struct hbpf_cfg_node *n = node ? hbpf_config_node(&d->cfg, node) : NULL;
+	volatile struct hbpf_set *ks = &d->k.sets[s->id];
+	int i, listed = 0;
+
+	if (!n) {
+		snprintf(out, len, "error: unknown node '%s'\n", node ? node : "");
+		return -1;
+	}
+	for (i = 0; i < s->c->nnodes; i++)
+		listed |= s->c->prio[i] == n->id;
+	if (!listed) {
+		snprintf(out, len, "error: node %s is not in set %s's node list\n", n->name,
+			 s->c->name);
+		return -1;
+	}
+	if (!peer_usable(d, n->id)) {
+		snprintf(out, len, "error: node %s is not usable (dead, daemon down or public "
+			 "link down)\n", n->name);
+		return -1;
+	}
+	if (ks->owned) {
+		if (n->id == d->self) {
+			snprintf(out, len, "ok %s is already on %s\n", s->c->name, n->name);
+			return 0;
+		}
+		if (s->m.state != FSM_ONLINE) {
+			snprintf(out, len, "error: %s is %s here; try again when online\n",
+				 s->c->name, fsm_state_name(s->m.state));
+			return -1;
+		}
+		s->trigger_ns = kern_now_ns();
+		set_event(s, FSM_EV_RELEASE, n->id, "move");
+		snprintf(out, len, "ok moving %s to %s\n", s->c->name, n->name);
+		return 0;
+	}
+	if (ks->owner == HBPF_NODE_NONE || ks->owner == d->self) {
+		snprintf(out, len, "error: nobody holds %s; use acquire on %s\n", s->c->name,
+			 n->name);
+		return -1;
+	}
+	if (ks->owner == n->id) {
+		snprintf(out, len, "ok %s is already on %s\n", s->c->name, n->name);
+		return 0;
+	}
+	sender_move(&d->snd, s->id, n->id, HANDOFF_HOLD_NS);
+	snprintf(out, len, "ok asked %s to move %s to %s\n", node_name(d, ks->owner), s->c->name,
+		 n->name);
+	return 0;
+}
+
+static int ctl_sets(struct daemon *d, char *out, size_t len)
+{
+	size_t off = 0;
+	int i;
+
+	for (i = 0; i < d->cfg.nsets && off < len; i++) {
+		struct setrt *s = &d->sets[i];
+		volatile struct hbpf_set *ks = &d->k.sets[i];
+
+		off += snprintf(out + off, len - off, "%s %s %s %u %s %.3f\n", s->c->name,
+				fsm_state_name(s->m.state), node_name(d, ks->owner), ks->epoch,
+				s->last_step ? fsm_step_name(s->last_step) : "-",
+				(double)s->last_step_us / 1000.0);
+	}
+	if (off < len)
+		snprintf(out + off, len - off, "ok\n");
+	return 0;
+}
+
+int daemon_ctl(struct daemon *d, char *line, char *out, size_t len)
+{
+	char *save = NULL, *cmd, *a1, *a2, *extra;
+	struct setrt *s;
+
+	cmd = strtok_r(line, " \n", &save);
+	a1 = strtok_r(NULL, " \n", &save);
+	a2 = strtok_r(NULL, " \n", &save);
+	extra = strtok_r(NULL, " \n", &save);
+	if (!cmd) {
+		snprintf(out, len, "error: empty request\n");
+		return -1;
+	}
+	if (extra) {
+		snprintf(out, len, "error: too many arguments\n");
+		return -1;
+	}
+	if (!strcmp(cmd, "ping") && !a1) {
+		snprintf(out, len, "ok pong %s\n", d->cfg.nodes[d->self_idx].name);
+		return 0;
+	}
+	if (!strcmp(cmd, "sets") && !a1)
+		return ctl_sets(d, out, len);
+	if (!strcmp(cmd, "shutdown") && !a1) {
+		d->stopping = 1;
+		snprintf(out, len, "ok releasing sets and exiting\n");
+		return 0;
+	}
+	if (!strcmp(cmd, "restart") && !a1) {
+		d->restarting = 1;
+		snprintf(out, len, "ok exiting for a restart; sets stay here\n");
+		return 0;
+	}
+	if (!strcmp(cmd, "move") && a1 && a2) {
+		s = ctl_set(d, a1, out, len);
+		return s ? ctl_move(d, s, a2, out, len) : -1;
+	}
+	if ((!strcmp(cmd, "acquire") || !strcmp(cmd, "release") || !strcmp(cmd, "reset")) && a1 &&
+	    !a2) {
+		s = ctl_set(d, a1, out, len);
+		if (!s)
+			return -1;
+		if (!strcmp(cmd, "reset")) {
+			if (s->m.state != FSM_FAILED) {
+				snprintf(out, len, "error: %s is %s, not failed\n", s->c->name,
+					 fsm_state_name(s->m.state));
+				return -1;
+			}
+			set_event(s, FSM_EV_RESET, 0, NULL);
+			snprintf(out, len, "ok\n");
+			return 0;
+		}
+		if (!strcmp(cmd, "release")) {
+			if (s->m.state != FSM_ONLINE && s->m.state != FSM_ACQUIRING) {
+				snprintf(out, len, "error: %s is %s here\n", s->c->name,
+					 fsm_state_name(s->m.state));
+				return -1;
+			}
+			s->trigger_ns = kern_now_ns();
+			set_event(s, FSM_EV_RELEASE, -1, "release command");
+			snprintf(out, len, "ok releasing %s\n", s->c->name);
+			return 0;
+		}
+		/* acquire */
+		if (s->m.state == FSM_ONLINE || s->m.state == FSM_ACQUIRING) {
+			snprintf(out, len, "ok %s is already %s here\n", s->c->name,
+				 fsm_state_name(s->m.state));
+			return 0;
+		}
+		{
+			volatile struct hbpf_set *ks = &d->k.sets[s->id];
+
+			if (ks->owner != HBPF_NODE_NONE && ks->owner != d->self &&
+			    peer_state(d, ks->owner, &(struct hbpf_peer){ 0 }) == HBPF_PEER_ALIVE) {
+				snprintf(out, len, "error: %s is held by %s; use move\n",
+					 s->c->name, node_name(d, ks->owner));
+				return -1;
+			}
+		}
+		s->trigger_ns = kern_now_ns();
+		set_event(s, FSM_EV_ACQUIRE, 0, "acquire command");
+		snprintf(out, len, "ok acquiring %s\n", s->c->name);
+		return 0;
+	}
+	snprintf(out, len, "error: unknown or malformed request '%s' (see hbpfctl(8))\n", cmd);
+	return -1;
+}
+
+void daemon_public_carrier(struct daemon *d, int up)
+{
+	int i;
+
+	if (up == d->pub_carrier)
+		return;
+	d->pub_carrier = up;
+	if (up)
+		d->k.local->flags |= HBPF_WF_PUBLIC_UP;
+	else
+		d->k.local->flags &= ~HBPF_WF_PUBLIC_UP;
+	log_warnx("public interface %s: carrier %s", d->cfg.nodes[d->self_idx].public_if,
+		  up ? "up" : "down");
+	if (up)
+		return;
+	for (i = 0; i < d->cfg.nsets; i++) {
+		struct setrt *s = &d->sets[i];
+		int to;
+
+		if (s->m.state != FSM_ONLINE && s->m.state != FSM_ACQUIRING)
+			continue;
+		to = set_next_node(d, s->c, d->self);
+		log_warnx("(%s) public link lost: releasing%s%s", s->c->name, to >= 0 ? " to " : "",
+			  to >= 0 ? node_name(d, to) : " (no usable peer)");
+		s->trigger_ns = kern_now_ns();
+		set_event(s, FSM_EV_RELEASE, to, "public link down");
+	}
+}

@@ -1,0 +1,98 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * hbpfd's state: the configuration, the kernel side, the sender, and one
+ * runtime record per service set driven by the pure state machine (fsm.h).
+ * daemon.c runs the steps the machine asks for and turns kernel events,
+ * control requests and link changes into machine events.
+ */
+#ifndef HBPF_DAEMON_H
+#define HBPF_DAEMON_H
+
+#include <stdint.h>
+#include "config.h"
+#include "fsm.h"
+#include "garp.h"
+#include "loader.h"
+#include "loop.h"
+#include "netlink.h"
+#include "proc.h"
+#include "sender.h"
+
+struct daemon;
+
+struct setrt {
+	struct daemon *d;
+	const struct hbpf_cfg_set *c;
+	int id;
+	struct fsm m;
+	struct proc proc;		/* the running step's command */
+	int proc_running;
+	struct watch proc_w;
+	int garp_left;			/* GARP bursts still due */
+	uint64_t garp_next_ns;
+	uint64_t trigger_ns;		/* what started the current plan (kernel ts) */
+	int trigger_reason;		/* HBPF_RS_* or 0 for a command */
+	int target;			/* handoff target of the running release */
+	/* timings of the last takeover/release, for status and logs */
+	uint64_t last_plan_ms_x1000;	/* plan duration, us */
+	int last_step;			/* kind of the step last run */
+	uint64_t last_step_us;
+};
+
+struct notify_proc {
+	struct daemon *d;
+	struct proc p;
+	struct watch w;
+	int used;
+};
+
+#define DAEMON_MAX_NOTIFY 16
+
+struct daemon {
+	struct hbpf_config cfg;
+	int self_idx;			/* index in cfg.nodes */
+	uint8_t self;			/* node id */
+	const char *pin_root;
+	const char *sock_path;
+	struct hbpf_kern k;
+	struct sender snd;
+	int snd_ok;
+	struct nlctx *nl;
+	struct garp garp;
+	int garp_ok;
+	struct loop loop;
+	int pub_ifindex;
+	int pub_carrier;
+	uint64_t started_ns;
+	uint64_t claim_at_ns;		/* start-up listening period ends */
+	int claimed;
+	int stopping;			/* 1: releasing everything before exit */
+	int restarting;			/* 1: exit keeping the sets */
+	int exit_now;
+	struct setrt sets[HBPF_MAX_SETS];
+	struct notify_proc notify[DAEMON_MAX_NOTIFY];
+	/* watches */
+	struct watch sig_w, tick_w, ring_w, ctl_w, nl_w;
+	int ctl_fd;
+	struct ring_buffer *rb;
+};
+
+int daemon_setup(struct daemon *d);
+void daemon_run(struct daemon *d);
+void daemon_teardown(struct daemon *d);
+
+/* Kernel event from the ring buffer. */
+void daemon_kernel_event(struct daemon *d, const struct hbpf_event *ev);
+/* Periodic work: liveness stamp, GARP bursts, command deadlines, start-up claim. */
+void daemon_tick(struct daemon *d, uint64_t now);
+/* Feed a state-machine event to a set and run what it asks. */
+void set_event(struct setrt *s, int ev, int arg, const char *why);
+/* Control request: one line in, reply written into out. Returns 0 or -1. */
+int daemon_ctl(struct daemon *d, char *line, char *out, size_t outlen);
+/* First alive node after `skip` in a set's order, or -1. */
+int set_next_node(struct daemon *d, const struct hbpf_cfg_set *c, int skip);
+const char *node_name(struct daemon *d, int id);
+/* Carrier change on the public interface: losing it releases the sets. */
+void daemon_public_carrier(struct daemon *d, int up);
+
+#endif /* HBPF_DAEMON_H */

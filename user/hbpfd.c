@@ -1,0 +1,640 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * hbpfd: the hbpf daemon.  Loads and adopts the BPF programs, sends the
+ * heartbeats, and drives the service sets from one io_uring event loop.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <grp.h>
+#include <poll.h>
+#include <pwd.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <net/if.h>
+#include <sys/mman.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/timerfd.h>
+#include <sys/un.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "ctl.h"
+#include "daemon.h"
+#include "hbpf.skel.h"
+#include "log.h"
+
+#define TICK_NS 2000000ull		/* liveness stamp, GARP pacing, deadlines */
+#define MAIN_RT_PRIO 40
+#define SENDER_RT_PRIO 50
+#define RESTART_GRACE_NS 10000000000ull	/* a restarting daemon has 10 s */
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"usage: hbpfd [-dnuv] [-c config] [-N node] [-p pin-root] [-s socket]\n"
+		"  -c FILE  configuration (default /etc/hbpf/hbpf.conf)\n"
+		"  -N NAME  this node's name in the configuration (default: the host name)\n"
+		"  -p DIR   pin root (default " HBPF_PIN_ROOT_DEFAULT ")\n"
+		"  -s PATH  control socket (default " HBPF_CTL_SOCKET ")\n"
+		"  -d       stay in the foreground, log to stderr\n"
+		"  -n       check the configuration and exit\n"
+		"  -u       detach the programs and remove the pinned state, then exit\n"
+		"  -v       more logging (repeat for debug)\n");
+}
+
+static int fill_maps(struct daemon *d)
+{
+	const struct hbpf_cfg_node *me = &d->cfg.nodes[d->self_idx];
+	struct hbpf_cfg c = { 0 };
+	__u32 zero = 0;
+	int i, j, err;
+
+	c.cluster = d->cfg.cluster;
+	c.self = d->self;
+	c.nlinks = d->cfg.nlinks;
+	c.port = d->cfg.port;
+	c.interval_ns = (__u64)d->cfg.interval_ms * 1000000ull;
+	c.detect_ns = c.interval_ns * d->cfg.detect_mult;
+	c.daemon_dead_ns = (__u64)d->cfg.daemon_deadline_ms * 1000000ull;
+	/* Our own kernel demotes us a safety margin before peers judge us dead,
+	 * so the two never overlap. */
+	c.demote_ns = c.daemon_dead_ns - c.daemon_dead_ns / 4;
+	for (i = 0; i < d->cfg.nnodes; i++)
+		c.nodes_mask |= 1u << d->cfg.nodes[i].id;
+	for (i = 0; i < d->cfg.nsets; i++)
+		if (d->cfg.sets[i].autofailover)
+			c.auto_mask |= 1u << i;
+	err = bpf_map_update_elem(kern_map_fd(&d->k, "config"), &zero, &c, BPF_ANY);
+	if (err)
+		return -errno;
+
+	/* Interfaces: every link, and the public one (often a link too). */
+	for (i = 0; i <= me->nlinks; i++) {
+		const char *ifn = i < me->nlinks ? me->links[i].ifname : me->public_if;
+		struct hbpf_iface ifc = { .link = i < me->nlinks ? i : 0xff };
+		int idx, carrier;
+
+		if (i == me->nlinks && d->pub_ifindex)
+			break; /* the public interface was one of the links */
+		err = hnl_link_info(d->nl, ifn, &idx, ifc.mac, &carrier);
+		if (err) {
+			log_warnx("interface %s: %s", ifn, strerror(-err));
+			return err;
+		}
+		if (!strcmp(ifn, me->public_if)) {
+			ifc.public = 1;
+			d->pub_ifindex = idx;
+			d->pub_carrier = carrier;
+		}
+		__u32 key = idx;
+		if (bpf_map_update_elem(kern_map_fd(&d->k, "ifaces"), &key, &ifc, BPF_ANY))
+			return -errno;
+	}
+	for (i = 0; i < HBPF_MAX_SETS; i++) {
+		volatile struct hbpf_set *ks = &d->k.sets[i];
+		const struct hbpf_cfg_set *cs = i < d->cfg.nsets ? &d->cfg.sets[i] : NULL;
+
+		if (!cs) {
+			ks->owned = 0;
+			ks->flags = 0;
+			continue;
+		}
+		/* Adopted maps keep owned/owner/epoch: that is the hitless restart. */
+		if (!d->k.adopted || !(ks->flags & HBPF_SF_CONFIGURED)) {
+			ks->owned = 0;
+			ks->owner = HBPF_NODE_NONE;
+			ks->epoch = 0;
+		}
+		memcpy((void *)ks->vmac, cs->vmac, 6);
+		memset((void *)ks->prio, 0xff, sizeof(ks->prio));
+		for (j = 0; j < cs->nnodes; j++)
+			ks->prio[j] = cs->prio[j];
+		ks->flags = HBPF_SF_CONFIGURED | (cs->autofailover ? HBPF_SF_AUTO : 0);
+		for (j = 0; j < cs->nvips; j++) {
+			struct hbpf_vip_key k = { .addr = cs->vips[j].addr.s_addr };
+			struct hbpf_vip v = { .set = i, .ifindex = d->pub_ifindex };
+
+			if (bpf_map_update_elem(kern_map_fd(&d->k, "vips"), &k, &v, BPF_ANY))
+				return -errno;
+		}
+		{
+			struct hbpf_mac_key mk = { 0 };
+			__u32 sid = i;
+
+			memcpy(mk.mac, cs->vmac, 6);
+			if (bpf_map_update_elem(kern_map_fd(&d->k, "vmacs"), &mk, &sid, BPF_ANY))
+				return -errno;
+		}
+	}
+	return 0;
+}
+
+/* garp's ownership check for its fallback path: the kernel's view decides. */
+static int vip_owned(void *arg, struct in_addr vip)
+{
+	struct daemon *d = arg;
+	int i, j;
+
+	for (i = 0; i < d->cfg.nsets; i++)
+		for (j = 0; j < d->cfg.sets[i].nvips; j++)
+			if (d->cfg.sets[i].vips[j].addr.s_addr == vip.s_addr)
+				return d->k.sets[i].owned ? 1 : 0;
+	return 0;
+}
+
+static int attach_all(struct daemon *d)
+{
+	const struct hbpf_cfg_node *me = &d->cfg.nodes[d->self_idx];
+	int i, err, idx, carrier, public_is_link = 0;
+	unsigned char mac[6];
+
+	for (i = 0; i < me->nlinks; i++) {
+		err = hnl_link_info(d->nl, me->links[i].ifname, &idx, mac, &carrier);
+		if (!err)
+			err = kern_attach_xdp(&d->k, idx, me->links[i].ifname);
+		if (err)
+			return err;
+		public_is_link |= !strcmp(me->links[i].ifname, me->public_if);
+	}
+	if (!public_is_link) {
+		err = kern_attach_xdp(&d->k, d->pub_ifindex, me->public_if);
+		if (err)
+			return err;
+	}
+	return kern_attach_tc(&d->k, d->pub_ifindex, me->public_if);
+}
+
+static void on_signal(struct watch *w, int res)
+{
+	struct daemon *d = w->arg;
+	struct signalfd_siginfo si;
+
+	(void)res;
+	while (read(w->fd, &si, sizeof(si)) == sizeof(si)) {
+		if (si.ssi_signo == SIGTERM || si.ssi_signo == SIGINT) {
+			log_info("signal %u: releasing sets and exiting", si.ssi_signo);
+			d->stopping = 1;
+		} else if (si.ssi_signo == SIGUSR2) {
+			log_info("SIGUSR2: exiting for a restart, sets stay here");
+			d->restarting = 1;
+		}
+	}
+}
+
+static void on_tick(struct watch *w, int res)
+{
+	struct daemon *d = w->arg;
+	uint64_t exp;
+
+	(void)res;
+	while (read(w->fd, &exp, sizeof(exp)) == sizeof(exp))
+		;
+	daemon_tick(d, kern_now_ns());
+}
+
+static int ring_cb(void *ctx, void *data, size_t len)
+{
+	if (len >= sizeof(struct hbpf_event))
+		daemon_kernel_event(ctx, data);
+	return 0;
+}
+
+static void on_ring(struct watch *w, int res)
+{
+	struct daemon *d = w->arg;
+
+	(void)res;
+	ring_buffer__consume(d->rb);
+}
+
+static void on_nl(void *arg, int ifindex, const char *ifname, int carrier)
+{
+	struct daemon *d = arg;
+
+	(void)ifname;
+	if (ifindex == d->pub_ifindex)
+		daemon_public_carrier(d, carrier);
+}
+
+static void on_nl_watch(struct watch *w, int res)
+{
+	struct daemon *d = w->arg;
+
+	int carrier;
+
+	(void)res;
+	if (hnl_mon_dispatch(d->nl, on_nl, d) == -ENOBUFS &&
+	    hnl_link_info(d->nl, d->cfg.nodes[d->self_idx].public_if, NULL, NULL, &carrier) == 0)
+		daemon_public_carrier(d, carrier); /* events were lost: re-read */
+}
+
+struct ctl_client {
+	struct watch w;
+	struct daemon *d;
+};
+
+static int peer_allowed(struct daemon *d, int fd)
+{
+	struct ucred cr;
+	socklen_t len = sizeof(cr);
+	struct group *g;
+	gid_t groups[64];
+	int n = 64, i;
+	struct passwd *pw;
+
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &len))
+		return 0;
+	if (cr.uid == 0)
+		return 1;
+	if (!d->cfg.socket_group[0])
+		return 0;
+	g = getgrnam(d->cfg.socket_group);
+	if (!g)
+		return 0;
+	if (cr.gid == g->gr_gid)
+		return 1;
+	pw = getpwuid(cr.uid);
+	if (pw && getgrouplist(pw->pw_name, pw->pw_gid, groups, &n) >= 0)
+		for (i = 0; i < n; i++)
+			if (groups[i] == g->gr_gid)
+				return 1;
+	return 0;
+}
+
+static void on_client(struct watch *w, int res)
+{
+	struct ctl_client *c = w->arg;
+	char line[HBPF_CTL_MAX + 1], out[8192];
+	ssize_t n;
+
+	(void)res;
+	n = recv(w->fd, line, HBPF_CTL_MAX, MSG_DONTWAIT);
+	if (n < 0 && errno == EAGAIN) {
+		if (!loop_watch(&c->d->loop, w))
+			return;
+	}
+	if (n > 0) {
+		line[n] = '\0';
+		if (!memchr(line, '\n', n) || (size_t)n != strlen(line))
+			snprintf(out, sizeof(out), "error: malformed request (one line, at most %d "
+				 "bytes, ending in a newline)\n", HBPF_CTL_MAX - 1);
+		else if (!peer_allowed(c->d, w->fd))
+			snprintf(out, sizeof(out), "error: permission denied\n");
+		else
+			daemon_ctl(c->d, line, out, sizeof(out));
+		if (send(w->fd, out, strlen(out), MSG_NOSIGNAL | MSG_DONTWAIT) < 0)
+			log_debug("control reply not delivered: %s", strerror(errno));
+	}
+	close(w->fd);
+	free(c);
+}
+
+static void on_accept(struct watch *w, int res)
+{
+	struct daemon *d = w->arg;
+	struct ctl_client *c;
+	int fd;
+
+	(void)res;
+	while ((fd = accept4(w->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC)) >= 0) {
+		c = calloc(1, sizeof(*c));
+		if (!c) {
+			close(fd);
+			continue;
+		}
+		c->d = d;
+		c->w = (struct watch){ .fd = fd, .events = POLLIN, .cb = on_client, .arg = c,
+				       .what = "control client" };
+		if (loop_watch(&d->loop, &c->w)) {
+			close(fd);
+			free(c);
+		}
+	}
+}
+
+static int ctl_listen(struct daemon *d)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct group *g = d->cfg.socket_group[0] ? getgrnam(d->cfg.socket_group) : NULL;
+	char dir[sizeof(sa.sun_path)], *slash;
+	int fd;
+
+	if (strlen(d->sock_path) >= sizeof(sa.sun_path))
+		return -ENAMETOOLONG;
+	strcpy(sa.sun_path, d->sock_path);
+	strcpy(dir, d->sock_path);
+	slash = strrchr(dir, '/');
+	if (slash && slash != dir) {
+		*slash = '\0';
+		mkdir(dir, 0755);
+	}
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	unlink(d->sock_path);
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) || listen(fd, 16)) {
+		int err = -errno;
+
+		close(fd);
+		return err;
+	}
+	if (d->cfg.socket_group[0] && !g)
+		log_warnx("socket-group %s does not exist; only root may use %s",
+			  d->cfg.socket_group, d->sock_path);
+	if (chown(d->sock_path, 0, g ? g->gr_gid : 0) || chmod(d->sock_path, 0660))
+		log_warn("cannot set the owner/mode of %s", d->sock_path);
+	d->ctl_fd = fd;
+	return 0;
+}
+
+static int set_rt(int prio)
+{
+	struct sched_param sp = { .sched_priority = prio };
+
+	/* Children (service scripts) must not inherit real-time priority. */
+	if (sched_setscheduler(0, SCHED_FIFO | SCHED_RESET_ON_FORK, &sp)) {
+		log_warn("cannot run at SCHED_FIFO %d", prio);
+		return -errno;
+	}
+	return 0;
+}
+
+int daemon_setup(struct daemon *d)
+{
+	const struct hbpf_cfg_node *me = &d->cfg.nodes[d->self_idx];
+	uint64_t now = kern_now_ns();
+	struct itimerspec its = { .it_interval = { 0, TICK_NS }, .it_value = { 0, TICK_NS } };
+	sigset_t mask;
+	int i, err, sfd, tfd;
+
+	d->self = me->id;
+	/* Block the signals before any thread exists: they are read from a signalfd. */
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGUSR2);
+	sigaddset(&mask, SIGHUP);
+	sigaddset(&mask, SIGPIPE);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+	if (mlockall(MCL_CURRENT | MCL_FUTURE))
+		log_warn("mlockall");
+	err = hnl_open(&d->nl);
+	if (err)
+		return err;
+	err = kern_open(&d->k, d->pin_root);
+	if (err)
+		return err;
+	err = fill_maps(d);
+	if (err) {
+		log_warnx("cannot fill the BPF maps: %s", strerror(-err));
+		return err;
+	}
+	err = attach_all(d);
+	if (err)
+		return err;
+
+	/* Daemon liveness: stamp first, then announce, then start the timers. */
+	d->k.local->stamp_ns = now;
+	d->k.local->pid = getpid();
+	d->k.local->flags = HBPF_WF_DAEMON_UP | (d->pub_carrier ? HBPF_WF_PUBLIC_UP : 0);
+	err = kern_arm(&d->k);
+	if (err)
+		return err;
+
+	for (i = 0; i < d->cfg.nsets; i++) {
+		struct setrt *s = &d->sets[i];
+		int online = d->k.sets[i].owned;
+
+		s->d = d;
+		s->c = &d->cfg.sets[i];
+		s->id = i;
+		s->target = -1;
+		fsm_init(&s->m, s->c->nservices, 0, online, now);
+		if (online)
+			log_info("(%s) adopted: the kernel still holds it (epoch %u)", s->c->name,
+				 d->k.sets[i].epoch);
+	}
+	err = garp_init(&d->garp, kern_garp_prog_fd(&d->k), d->pub_ifindex, me->public_if,
+			vip_owned, d);
+	if (err)
+		log_warnx("gratuitous ARP unavailable: %s", strerror(-err));
+	d->garp_ok = !err;
+
+	err = sender_init(&d->snd, &d->cfg, d->self_idx, &d->k);
+	if (err)
+		return err;
+	d->snd_ok = 1;
+	err = sender_start(&d->snd, SENDER_RT_PRIO);
+	if (err)
+		return err;
+	set_rt(MAIN_RT_PRIO);
+
+	err = loop_init(&d->loop, 256);
+	if (err)
+		return err;
+	sfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
+	tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	if (sfd < 0 || tfd < 0 || timerfd_settime(tfd, 0, &its, NULL))
+		return -errno;
+	d->rb = ring_buffer__new(kern_map_fd(&d->k, "events"), ring_cb, d, NULL);
+	if (!d->rb)
+		return -errno;
+	err = ctl_listen(d);
+	if (err) {
+		log_warnx("control socket %s: %s", d->sock_path, strerror(-err));
+		return err;
+	}
+	d->sig_w = (struct watch){ sfd, POLLIN, 1, 0, on_signal, d, "signalfd" };
+	d->tick_w = (struct watch){ tfd, POLLIN, 1, 0, on_tick, d, "timerfd" };
+	d->ring_w = (struct watch){ ring_buffer__epoll_fd(d->rb), POLLIN, 1, 0, on_ring, d,
+				    "ring buffer" };
+	d->ctl_w = (struct watch){ d->ctl_fd, POLLIN, 1, 0, on_accept, d, "control socket" };
+	d->nl_w = (struct watch){ hnl_mon_fd(d->nl), POLLIN, 1, 0, on_nl_watch, d, "rtnetlink" };
+	if (loop_watch(&d->loop, &d->sig_w) || loop_watch(&d->loop, &d->tick_w) ||
+	    loop_watch(&d->loop, &d->ring_w) || loop_watch(&d->loop, &d->ctl_w) ||
+	    loop_watch(&d->loop, &d->nl_w))
+		return -EBUSY;
+
+	/* A restarted daemon whose predecessor announced the restart resumes at
+	 * once; otherwise listen for one full detection period (plus the daemon
+	 * deadline, so a peer's stale state is settled) before claiming. */
+	d->started_ns = now;
+	d->claim_at_ns = now + 2 * (uint64_t)d->cfg.interval_ms * d->cfg.detect_mult * 1000000ull;
+	if (d->k.local->restart_until_ns) {
+		log_info("resuming after a clean restart");
+		d->k.local->restart_until_ns = 0;
+		d->k.local->flags &= ~HBPF_WF_RESTARTING;
+	}
+	log_info("node %s (id %u) up: %d link(s), %d set(s), interval %u ms x %u, daemon "
+		 "deadline %u ms",
+		 me->name, me->id, d->cfg.nlinks, d->cfg.nsets, d->cfg.interval_ms,
+		 d->cfg.detect_mult, d->cfg.daemon_deadline_ms);
+	return 0;
+}
+
+static int all_quiet(struct daemon *d)
+{
+	int i;
+
+	for (i = 0; i < d->cfg.nsets; i++) {
+		int st = d->sets[i].m.state;
+
+		if (st == FSM_ACQUIRING || st == FSM_RELEASING || st == FSM_ONLINE)
+			return 0;
+	}
+	return 1;
+}
+
+void daemon_run(struct daemon *d)
+{
+	int released = 0, i;
+	uint64_t stop_deadline = 0;
+
+	for (;;) {
+		if (loop_run_once(&d->loop, 100) < 0)
+			log_warnx("event loop error");
+		if (d->restarting) {
+			d->k.local->restart_until_ns = kern_now_ns() + RESTART_GRACE_NS;
+			d->k.local->flags |= HBPF_WF_RESTARTING;
+			return;
+		}
+		if (d->stopping && !released) {
+			released = 1;
+			stop_deadline = kern_now_ns() + 120000000000ull;
+			for (i = 0; i < d->cfg.nsets; i++) {
+				struct setrt *s = &d->sets[i];
+
+				if (s->m.state == FSM_ONLINE || s->m.state == FSM_ACQUIRING)
+					set_event(s, FSM_EV_RELEASE, set_next_node(d, s->c, d->self),
+						  "shutdown");
+			}
+		}
+		if (d->stopping && (all_quiet(d) || kern_now_ns() > stop_deadline)) {
+			/* Give the handoffs a few heartbeats to reach the peers. */
+			uint64_t until = kern_now_ns() + 10 * (uint64_t)d->cfg.interval_ms * 1000000ull;
+
+			while (kern_now_ns() < until)
+				loop_run_once(&d->loop, 5);
+			d->k.local->flags = HBPF_WF_SHUTDOWN;
+			return;
+		}
+	}
+}
+
+void daemon_teardown(struct daemon *d)
+{
+	if (d->snd_ok)
+		sender_stop(&d->snd);
+	if (d->k.local && !d->restarting) {
+		d->k.local->flags = HBPF_WF_SHUTDOWN;
+		d->k.local->stamp_ns = 0;
+	}
+	if (d->rb)
+		ring_buffer__free(d->rb);
+	if (d->ctl_fd >= 0) {
+		close(d->ctl_fd);
+		unlink(d->sock_path);
+	}
+	if (d->garp_ok)
+		garp_close(&d->garp);
+	if (d->k.skel)
+		kern_close(&d->k);
+	if (d->nl)
+		hnl_close(d->nl);
+}
+
+static int find_self(struct daemon *d, const char *name)
+{
+	char host[HOST_NAME_MAX + 1];
+	int i;
+
+	if (!name) {
+		if (gethostname(host, sizeof(host)))
+			return -1;
+		name = host;
+	}
+	for (i = 0; i < d->cfg.nnodes; i++)
+		if (!strcmp(d->cfg.nodes[i].name, name))
+			return i;
+	fprintf(stderr, "hbpfd: node '%s' is not in %s (use -N)\n", name, d->cfg.path);
+	return -1;
+}
+
+int main(int argc, char **argv)
+{
+	const char *config = "/etc/hbpf/hbpf.conf", *node = NULL;
+	static struct daemon d;
+	int opt, fg = 0, check = 0, unload = 0, verbose = 0, err;
+	char errbuf[512];
+
+	d.pin_root = HBPF_PIN_ROOT_DEFAULT;
+	d.k.lock_fd = -1;
+	d.ctl_fd = -1;
+	d.sock_path = HBPF_CTL_SOCKET;
+	while ((opt = getopt(argc, argv, "c:N:p:s:dnuvh")) != -1) {
+		switch (opt) {
+		case 'c': config = optarg; break;
+		case 'N': node = optarg; break;
+		case 'p': d.pin_root = optarg; break;
+		case 's': d.sock_path = optarg; break;
+		case 'd': fg = 1; break;
+		case 'n': check = 1; break;
+		case 'u': unload = 1; break;
+		case 'v': verbose++; break;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return 64;
+		}
+	}
+	if (optind != argc) {
+		usage(stderr);
+		return 64;
+	}
+	if (hbpf_config_load(config, &d.cfg, errbuf, sizeof(errbuf))) {
+		fprintf(stderr, "%s\n", errbuf);
+		return 1;
+	}
+	d.self_idx = find_self(&d, node);
+	if (d.self_idx < 0)
+		return 1;
+	if (check) {
+		printf("configuration OK\n");
+		return 0;
+	}
+	log_init("hbpfd", fg, LOG_LVL_INFO + verbose > LOG_LVL_DEBUG ? LOG_LVL_DEBUG
+								      : LOG_LVL_INFO + verbose);
+	log_libbpf_hook();
+	if (unload) {
+		const struct hbpf_cfg_node *me = &d.cfg.nodes[d.self_idx];
+		const char *names[HBPF_MAX_LINKS + 1];
+		int idx[HBPF_MAX_LINKS + 1], i, n = 0;
+
+		for (i = 0; i <= me->nlinks; i++) {
+			names[n] = i < me->nlinks ? me->links[i].ifname : me->public_if;
+			idx[n] = if_nametoindex(names[n]);
+			n++;
+		}
+		err = kern_unload(d.pin_root, names, idx, n);
+		return err ? 1 : 0;
+	}
+	if (!fg && daemon(0, 0))
+		fatal("daemon");
+	err = daemon_setup(&d);
+	if (err) {
+		log_msg(LOG_LVL_ERR, "start-up failed: %s", strerror(-err));
+		daemon_teardown(&d);
+		return 1;
+	}
+	daemon_run(&d);
+	daemon_teardown(&d);
+	log_info("exiting%s", d.restarting ? " for a restart" : "");
+	return 0;
+}

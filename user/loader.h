@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Loading, pinning and attaching hbpf's BPF programs, and adopting what a
+ * previous daemon left pinned.  Maps and XDP links live under
+ * <pin-root>/v<HBPF_LAYOUT_VERSION>/; a restarted daemon reuses the maps
+ * (state, timers and ownership survive) and swaps new programs into the
+ * pinned links, so a clean restart moves nothing.
+ */
+#ifndef HBPF_LOADER_H
+#define HBPF_LOADER_H
+
+#include <stdint.h>
+#include <time.h>
+#include <hbpf/abi.h>
+
+struct hbpf;
+struct ring_buffer;
+
+struct hbpf_kern {
+	struct hbpf *skel;
+	char pin_dir[256];		/* <pin-root>/v1 */
+	int lock_fd;			/* flock()ed pin directory */
+	int adopted;			/* maps existed before we loaded */
+	volatile struct hbpf_local *local; /* mmap of the "local" map */
+	volatile struct hbpf_set *sets;	/* mmap of the "sets" map */
+	size_t local_len, sets_len;
+};
+
+/* Open the skeleton, point every map at its pin path, load (reusing pinned
+ * maps), mmap local and sets.  Refuses maps of another layout with -EINVAL
+ * and a log line naming the map. */
+int kern_open(struct hbpf_kern *k, const char *pin_root);
+void kern_close(struct hbpf_kern *k);
+
+/* Attach xdp_node to ifindex through a link pinned as link_xdp_<ifname>;
+ * if that pinned link exists, swap the program in it instead. */
+int kern_attach_xdp(struct hbpf_kern *k, int ifindex, const char *ifname);
+/* Attach tc_egress to the egress clsact hook of ifindex (replacing ours). */
+int kern_attach_tc(struct hbpf_kern *k, int ifindex, const char *ifname);
+/* Detach everything and remove the pins (hbpfd -u). */
+int kern_unload(const char *pin_root, const char *const ifnames[], const int ifindexes[], int n);
+
+/* Run xdp_arm once (initialise and start the kernel timers). */
+int kern_arm(struct hbpf_kern *k);
+
+int kern_map_fd(struct hbpf_kern *k, const char *name);
+int kern_garp_prog_fd(struct hbpf_kern *k);
+
+/* CLOCK_MONOTONIC in ns: the clock of bpf_ktime_get_ns() and of every stamp. */
+static inline uint64_t kern_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+#endif /* HBPF_LOADER_H */

@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The heartbeat sender: a real-time thread that sends an HB to every peer on
+ * every link each interval, on absolute-time sleeps, so that CPU load does not
+ * stretch the interval.  It reads this node's state (owned sets, epochs,
+ * daemon stamp) from the mmapped maps and the handoff/move announcements from
+ * the main thread through atomics; it never blocks on anything else.
+ */
+#ifndef HBPF_SENDER_H
+#define HBPF_SENDER_H
+
+#include <pthread.h>
+#include <stdint.h>
+#include <netinet/in.h>
+#include "config.h"
+#include "loader.h"
+
+#define SENDER_MAX_DST (HBPF_MAX_NODES * HBPF_MAX_LINKS)
+
+struct sender_dst {
+	int fd;				/* the link's socket */
+	uint8_t link, peer;
+	struct sockaddr_in to;
+};
+
+struct sender {
+	pthread_t th;
+	int running;
+	int stop;			/* atomic: ask the thread to exit */
+	int fds[HBPF_MAX_LINKS];
+	int ndst;
+	struct sender_dst dst[SENDER_MAX_DST];
+	uint32_t seq[HBPF_MAX_LINKS];
+	uint32_t cluster;
+	uint8_t self;
+	uint64_t interval_ns;
+	struct hbpf_kern *k;
+	int rt_prio;			/* SCHED_FIFO priority, 0 = none */
+	/* Announcements, written by the main thread with __atomic stores.
+	 * handoff: (set << 8 | node), 0xffff = none; move likewise. */
+	uint32_t handoff;
+	uint64_t handoff_until_ns;
+	uint32_t move;
+	uint64_t move_until_ns;
+	/* statistics */
+	uint64_t sent, send_errors, late;
+};
+
+/* Open one UDP socket per link, bound to this node's link address and port
+ * and to the link's interface. */
+int sender_init(struct sender *s, const struct hbpf_config *cfg, int self_idx,
+		struct hbpf_kern *k);
+int sender_start(struct sender *s, int rt_prio);
+void sender_stop(struct sender *s);
+
+/* Announce in every HB for hold_ns: set released for node (handoff), or a
+ * request to set's owner to move it to node. */
+void sender_handoff(struct sender *s, int set, int node, uint64_t hold_ns);
+void sender_move(struct sender *s, int set, int node, uint64_t hold_ns);
+
+/* Build the HB for one destination (exposed for tests). */
+void sender_build(struct sender *s, const struct sender_dst *d, uint64_t now,
+		  struct hbpf_wire *w);
+
+#endif /* HBPF_SENDER_H */
