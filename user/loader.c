@@ -170,11 +170,13 @@ int kern_attach_xdp(struct hbpf_kern *k, int ifindex, const char *ifname)
 	return 0;
 }
 
-int kern_attach_tc(struct hbpf_kern *k, int ifindex, const char *ifname)
+static int attach_tc_one(struct bpf_program *prog, int ifindex, const char *ifname,
+			 enum bpf_tc_attach_point where)
 {
-	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = BPF_TC_EGRESS);
+	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = where);
 	LIBBPF_OPTS(bpf_tc_opts, opts, .handle = TC_HANDLE, .priority = TC_PRIO,
 		    .flags = BPF_TC_F_REPLACE);
+	const char *name = bpf_program__name(prog);
 	int err;
 
 	err = bpf_tc_hook_create(&hook);
@@ -182,15 +184,25 @@ int kern_attach_tc(struct hbpf_kern *k, int ifindex, const char *ifname)
 		log_warnx("%s: cannot create clsact: %s", ifname, strerror(-err));
 		return err;
 	}
-	opts.prog_fd = bpf_program__fd(k->skel->progs.tc_egress);
+	opts.prog_fd = bpf_program__fd(prog);
 	err = bpf_tc_attach(&hook, &opts);
 	if (err) {
-		log_warnx("%s: cannot attach tc_egress: %s", ifname, strerror(-err));
+		log_warnx("%s: cannot attach %s: %s", ifname, name, strerror(-err));
 		return err;
 	}
-	log_info("%s: tc_egress attached (clsact egress handle 0x%x prio %d)", ifname, TC_HANDLE,
+	log_info("%s: %s attached (clsact handle 0x%x prio %d)", ifname, name, TC_HANDLE,
 		 TC_PRIO);
 	return 0;
+}
+
+int kern_attach_tc(struct hbpf_kern *k, int ifindex, const char *ifname)
+{
+	int err;
+
+	err = attach_tc_one(k->skel->progs.tc_egress, ifindex, ifname, BPF_TC_EGRESS);
+	if (!err)
+		err = attach_tc_one(k->skel->progs.tc_ingress, ifindex, ifname, BPF_TC_INGRESS);
+	return err;
 }
 
 int kern_unload(const char *pin_root, const char *const ifnames[], const int ifindexes[], int n)
@@ -204,13 +216,16 @@ int kern_unload(const char *pin_root, const char *const ifnames[], const int ifi
 			    .attach_point = BPF_TC_EGRESS);
 		LIBBPF_OPTS(bpf_tc_opts, opts, .handle = TC_HANDLE, .priority = TC_PRIO);
 
-		/* Only our own filter: destroying the hook would flush others'. */
+		/* Only our own filters: destroying the hook would flush others'. */
+		bpf_tc_detach(&hook, &opts);
+		hook.attach_point = BPF_TC_INGRESS;
 		bpf_tc_detach(&hook, &opts);
 		snprintf(path, sizeof(path), "%s/link_xdp_%s", dir, ifnames[i]);
 		unlink(path);
 	}
 	static const char *const maps[] = { "config", "local", "sets", "vips", "vmacs", "ifaces",
-					    "peers", "links", "drops", "stats", "events", "timers" };
+					    "peers", "links", "hb_prev", "drops", "stats", "events",
+					    "timers" };
 	for (i = 0; i < (int)(sizeof(maps) / sizeof(maps[0])); i++) {
 		snprintf(path, sizeof(path), "%s/%s", dir, maps[i]);
 		unlink(path);

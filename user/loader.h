@@ -35,7 +35,7 @@ void kern_close(struct hbpf_kern *k);
 /* Attach xdp_node to ifindex through a link pinned as link_xdp_<ifname>;
  * if that pinned link exists, swap the program in it instead. */
 int kern_attach_xdp(struct hbpf_kern *k, int ifindex, const char *ifname);
-/* Attach tc_egress to the egress clsact hook of ifindex (replacing ours). */
+/* Attach tc_egress and tc_ingress to ifindex's clsact hooks (replacing ours). */
 int kern_attach_tc(struct hbpf_kern *k, int ifindex, const char *ifname);
 /* Detach everything and remove the pins (hbpfd -u). */
 int kern_unload(const char *pin_root, const char *const ifnames[], const int ifindexes[], int n);

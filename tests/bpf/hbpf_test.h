@@ -1,0 +1,510 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Shared fixture for the BPF tests: load the hbpf skeleton without pins,
+ * fill the maps with a small three-node cluster, craft frames, run programs
+ * through BPF_PROG_TEST_RUN and read maps and ring-buffer events back.
+ *
+ * The cluster seen from node 1 (self):
+ *   nodes 0, 1, 2 configured; 2 heartbeat links; port 7201; cluster 0xc1;
+ *   set 0: VIP 198.18.0.100, VMAC 02:00:c6:12:00:64, auto, prio 2,1  - not owned
+ *   set 1: VIP 198.18.0.101, VMAC 02:00:c6:12:00:65, auto, prio 1,2  - owned, epoch 5
+ *   interface 1 (lo, the default ingress of XDP test runs) is public.
+ */
+#ifndef HBPF_TEST_H
+#define HBPF_TEST_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <arpa/inet.h>
+#include <endian.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <linux/bpf.h>
+#include <linux/if_ether.h>
+#include <linux/ip.h>
+#include <linux/udp.h>
+
+#include <hbpf/abi.h>
+#include "hbpf.skel.h"
+
+#define T_SELF 1
+#define T_PEER 2
+#define T_CLUSTER 0xc1u
+#define T_PORT 7201
+#define T_IFINDEX 1 /* loopback: where XDP test runs are received */
+#define T_MAX_EVENTS 64
+#define T_FRAME_MAX 512
+
+#define T_VIP0 0xc6120064u	 /* 198.18.0.100, host order */
+#define T_VIP1 0xc6120065u	 /* 198.18.0.101 */
+#define T_FOREIGN_IP 0xc6120102u /* 198.18.1.2, peer's own address */
+#define T_SELF_IP 0xc6120101u	 /* 198.18.1.1 */
+
+static const uint8_t t_vmac0[6] = {0x02, 0x00, 0xc6, 0x12, 0x00, 0x64};
+static const uint8_t t_vmac1[6] = {0x02, 0x00, 0xc6, 0x12, 0x00, 0x65};
+static const uint8_t t_if_mac[6] = {0x02, 0xaa, 0x00, 0x00, 0x00, 0x01};
+static const uint8_t t_peer_mac[6] = {0x02, 0xaa, 0x00, 0x00, 0x00, 0x02};
+static const uint8_t t_client_mac[6] = {0x02, 0xcc, 0x00, 0x00, 0x00, 0x09};
+
+struct fix {
+	struct hbpf *skel;
+	struct ring_buffer *rb;
+	struct hbpf_event ev[T_MAX_EVENTS];
+	int nev;
+	int ncpu;
+};
+
+/* ARP on the wire, for building and checking frames. */
+struct t_arp {
+	uint16_t htype, ptype;
+	uint8_t hlen, plen;
+	uint16_t op;
+	uint8_t sha[6];
+	uint32_t spa;
+	uint8_t tha[6];
+	uint32_t tpa;
+} __attribute__((packed));
+
+/* Host-order description of a heartbeat to craft. */
+struct t_hb {
+	uint8_t type, src, link;
+	uint32_t seq, flags, age_us, restart_ms, owned;
+	uint64_t orig_tx_ns;
+	uint8_t handoff_set, handoff_to, move_set, move_to;
+	uint32_t epoch[HBPF_MAX_SETS];
+};
+
+static inline uint64_t t_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static inline void t_sleep_ms(unsigned int ms)
+{
+	struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000L};
+
+	while (nanosleep(&ts, &ts) && errno == EINTR)
+		;
+}
+
+static inline int t_fd(struct bpf_map *m)
+{
+	return bpf_map__fd(m);
+}
+
+static inline int t_on_event(void *ctx, void *data, size_t len)
+{
+	struct fix *f = ctx;
+
+	if (len >= sizeof(struct hbpf_event) && f->nev < T_MAX_EVENTS)
+		memcpy(&f->ev[f->nev++], data, sizeof(struct hbpf_event));
+	return 0;
+}
+
+/* Collect what the ring buffer holds now into f->ev (appending). */
+static inline void t_drain(struct fix *f)
+{
+	ring_buffer__consume(f->rb);
+}
+
+/* Number of collected events of type (and set, when set >= 0). */
+static inline int t_count_ev(struct fix *f, uint32_t type, int set)
+{
+	int n = 0;
+
+	for (int i = 0; i < f->nev; i++)
+		if (f->ev[i].type == type && (set < 0 || f->ev[i].set == set))
+			n++;
+	return n;
+}
+
+static inline const struct hbpf_event *t_find_ev(struct fix *f, uint32_t type)
+{
+	for (int i = 0; i < f->nev; i++)
+		if (f->ev[i].type == type)
+			return &f->ev[i];
+	return NULL;
+}
+
+static inline void t_get_cfg(struct fix *f, struct hbpf_cfg *c)
+{
+	uint32_t k = 0;
+
+	assert_int_equal(bpf_map_lookup_elem(t_fd(f->skel->maps.config), &k, c), 0);
+}
+
+static inline void t_put_cfg(struct fix *f, const struct hbpf_cfg *c)
+{
+	uint32_t k = 0;
+
+	assert_int_equal(bpf_map_update_elem(t_fd(f->skel->maps.config), &k, c, BPF_ANY), 0);
+}
+
+static inline void t_get_local(struct fix *f, struct hbpf_local *l)
+{
+	uint32_t k = 0;
+
+	assert_int_equal(bpf_map_lookup_elem(t_fd(f->skel->maps.local), &k, l), 0);
+}
+
+static inline void t_put_local(struct fix *f, const struct hbpf_local *l)
+{
+	uint32_t k = 0;
+
+	assert_int_equal(bpf_map_update_elem(t_fd(f->skel->maps.local), &k, l, BPF_ANY), 0);
+}
+
+static inline void t_get_set(struct fix *f, uint32_t s, struct hbpf_set *v)
+{
+	assert_int_equal(bpf_map_lookup_elem(t_fd(f->skel->maps.sets), &s, v), 0);
+}
+
+static inline void t_put_set(struct fix *f, uint32_t s, const struct hbpf_set *v)
+{
+	assert_int_equal(bpf_map_update_elem(t_fd(f->skel->maps.sets), &s, v, BPF_ANY), 0);
+}
+
+static inline void t_get_peer(struct fix *f, uint32_t n, struct hbpf_peer *v)
+{
+	assert_int_equal(bpf_map_lookup_elem(t_fd(f->skel->maps.peers), &n, v), 0);
+}
+
+static inline void t_get_link(struct fix *f, uint32_t peer, uint32_t link, struct hbpf_link *v)
+{
+	uint32_t k = peer * HBPF_MAX_LINKS + link;
+
+	assert_int_equal(bpf_map_lookup_elem(t_fd(f->skel->maps.links), &k, v), 0);
+}
+
+/* Sum of a per-CPU counter over all CPUs. */
+static inline uint64_t t_percpu(struct fix *f, struct bpf_map *m, uint32_t idx)
+{
+	uint64_t vals[f->ncpu], sum = 0;
+
+	assert_int_equal(bpf_map_lookup_elem(t_fd(m), &idx, vals), 0);
+	for (int i = 0; i < f->ncpu; i++)
+		sum += vals[i];
+	return sum;
+}
+
+static inline uint64_t t_drop(struct fix *f, uint32_t reason)
+{
+	return t_percpu(f, f->skel->maps.drops, reason);
+}
+
+static inline uint64_t t_stat(struct fix *f, uint32_t idx)
+{
+	return t_percpu(f, f->skel->maps.stats, idx);
+}
+
+static inline uint64_t t_drops_total(struct fix *f)
+{
+	uint64_t sum = 0;
+
+	for (uint32_t r = 0; r < HBPF_DROP_MAX; r++)
+		sum += t_drop(f, r);
+	return sum;
+}
+
+/* The whole content of the state maps, to prove a packet changed nothing. */
+struct t_snap {
+	struct hbpf_peer peers[HBPF_MAX_NODES];
+	struct hbpf_link links[HBPF_MAX_NODES * HBPF_MAX_LINKS];
+	struct hbpf_set sets[HBPF_MAX_SETS];
+	uint64_t hb_prev[HBPF_MAX_NODES * HBPF_MAX_LINKS];
+	struct hbpf_local local;
+};
+
+static inline void t_snapshot(struct fix *f, struct t_snap *s)
+{
+	memset(s, 0, sizeof(*s));
+	for (uint32_t i = 0; i < HBPF_MAX_NODES; i++)
+		t_get_peer(f, i, &s->peers[i]);
+	for (uint32_t i = 0; i < HBPF_MAX_NODES * HBPF_MAX_LINKS; i++) {
+		assert_int_equal(bpf_map_lookup_elem(t_fd(f->skel->maps.links), &i, &s->links[i]),
+				 0);
+		assert_int_equal(
+			bpf_map_lookup_elem(t_fd(f->skel->maps.hb_prev), &i, &s->hb_prev[i]), 0);
+	}
+	for (uint32_t i = 0; i < HBPF_MAX_SETS; i++)
+		t_get_set(f, i, &s->sets[i]);
+	t_get_local(f, &s->local);
+}
+
+static inline void t_add_vip(struct fix *f, uint32_t ip_host, uint32_t set)
+{
+	struct hbpf_vip_key k = {.addr = htonl(ip_host)};
+	struct hbpf_vip v = {.set = set, .ifindex = T_IFINDEX};
+
+	assert_int_equal(bpf_map_update_elem(t_fd(f->skel->maps.vips), &k, &v, BPF_ANY), 0);
+}
+
+static inline void t_add_vmac(struct fix *f, const uint8_t *mac, uint32_t set)
+{
+	struct hbpf_mac_key k;
+
+	memset(&k, 0, sizeof(k));
+	memcpy(k.mac, mac, 6);
+	assert_int_equal(bpf_map_update_elem(t_fd(f->skel->maps.vmacs), &k, &set, BPF_ANY), 0);
+}
+
+static inline void t_set_iface_public(struct fix *f, int public)
+{
+	struct hbpf_iface ifc;
+	uint32_t k = T_IFINDEX;
+
+	memset(&ifc, 0, sizeof(ifc));
+	memcpy(ifc.mac, t_if_mac, 6);
+	ifc.link = 1;
+	ifc.public = (uint8_t) public;
+	assert_int_equal(bpf_map_update_elem(t_fd(f->skel->maps.ifaces), &k, &ifc, BPF_ANY), 0);
+}
+
+static inline void t_make_set(struct hbpf_set *s, const uint8_t *vmac, uint8_t first,
+			      uint8_t second, int owned, uint32_t epoch)
+{
+	memset(s, 0, sizeof(*s));
+	memcpy(s->vmac, vmac, 6);
+	memset(s->prio, 0xff, sizeof(s->prio));
+	s->prio[0] = first;
+	s->prio[1] = second;
+	s->flags = HBPF_SF_CONFIGURED | HBPF_SF_AUTO;
+	s->owned = (uint8_t)owned;
+	s->owner = owned ? T_SELF : HBPF_NODE_NONE;
+	s->epoch = epoch;
+}
+
+static inline int t_setup(void **state)
+{
+	struct fix *f = calloc(1, sizeof(*f));
+	struct hbpf_cfg c;
+	struct hbpf_local l;
+	struct hbpf_set s;
+
+	if (!f)
+		return -1;
+	f->ncpu = libbpf_num_possible_cpus();
+	f->skel = hbpf__open_and_load();
+	if (!f->skel) {
+		fprintf(stderr, "hbpf__open_and_load: %s (BPF tests need root)\n", strerror(errno));
+		free(f);
+		return -1;
+	}
+	f->rb = ring_buffer__new(t_fd(f->skel->maps.events), t_on_event, f, NULL);
+	if (!f->rb) {
+		hbpf__destroy(f->skel);
+		free(f);
+		return -1;
+	}
+	*state = f;
+
+	memset(&c, 0, sizeof(c));
+	c.cluster = T_CLUSTER;
+	c.self = T_SELF;
+	c.nlinks = 2;
+	c.port = T_PORT;
+	c.interval_ns = 5000000;
+	c.detect_ns = 20000000;
+	c.daemon_dead_ns = 500000000;
+	c.demote_ns = 400000000;
+	c.nodes_mask = 0x7;
+	c.auto_mask = 0x3;
+	t_put_cfg(f, &c);
+
+	memset(&l, 0, sizeof(l));
+	l.stamp_ns = t_now();
+	l.pid = 4242;
+	l.flags = HBPF_WF_DAEMON_UP | HBPF_WF_PUBLIC_UP;
+	t_put_local(f, &l);
+
+	t_make_set(&s, t_vmac0, T_PEER, T_SELF, 0, 0);
+	t_put_set(f, 0, &s);
+	t_make_set(&s, t_vmac1, T_SELF, T_PEER, 1, 5);
+	t_put_set(f, 1, &s);
+	t_add_vip(f, T_VIP0, 0);
+	t_add_vip(f, T_VIP1, 1);
+	t_add_vmac(f, t_vmac0, 0);
+	t_add_vmac(f, t_vmac1, 1);
+	t_set_iface_public(f, 1);
+	return 0;
+}
+
+static inline int t_teardown(void **state)
+{
+	struct fix *f = *state;
+
+	ring_buffer__free(f->rb);
+	hbpf__destroy(f->skel);
+	free(f);
+	return 0;
+}
+
+static inline uint16_t t_ip_csum(const void *hdr, size_t len)
+{
+	const uint8_t *p = hdr;
+	uint32_t sum = 0;
+
+	for (size_t i = 0; i + 1 < len; i += 2)
+		sum += (uint32_t)(p[i] << 8 | p[i + 1]);
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return htons((uint16_t)~sum);
+}
+
+/* A heartbeat from T_PEER on link 1 with neutral defaults. */
+static inline struct t_hb t_hb_default(uint8_t type, uint32_t seq)
+{
+	struct t_hb h;
+
+	memset(&h, 0, sizeof(h));
+	h.type = type;
+	h.src = T_PEER;
+	h.link = 1;
+	h.seq = seq;
+	h.flags = HBPF_WF_DAEMON_UP | HBPF_WF_PUBLIC_UP;
+	h.age_us = 1000;
+	h.orig_tx_ns = 123456789ull;
+	h.handoff_set = h.handoff_to = h.move_set = h.move_to = HBPF_NODE_NONE;
+	return h;
+}
+
+/*
+ * Ethernet + IPv4 + UDP + struct hbpf_wire from T_PEER to us.  Returns the
+ * frame length.  `w` points into buf for callers that corrupt fields.
+ */
+static inline size_t t_build_hb(uint8_t *buf, const struct t_hb *h, struct hbpf_wire **wp)
+{
+	struct ethhdr *eth = (void *)buf;
+	struct iphdr *ip = (void *)(eth + 1);
+	struct udphdr *udp = (void *)(ip + 1);
+	struct hbpf_wire *w = (void *)(udp + 1);
+	size_t len = sizeof(*eth) + sizeof(*ip) + sizeof(*udp) + sizeof(*w);
+
+	memset(buf, 0, len);
+	memcpy(eth->h_dest, t_if_mac, 6);
+	memcpy(eth->h_source, t_peer_mac, 6);
+	eth->h_proto = htons(ETH_P_IP);
+	ip->version = 4;
+	ip->ihl = 5;
+	ip->ttl = 64;
+	ip->protocol = IPPROTO_UDP;
+	ip->tot_len = htons((uint16_t)(len - sizeof(*eth)));
+	ip->saddr = htonl(T_FOREIGN_IP);
+	ip->daddr = htonl(T_SELF_IP);
+	ip->check = t_ip_csum(ip, sizeof(*ip));
+	udp->source = htons(40000);
+	udp->dest = htons(T_PORT);
+	udp->len = htons((uint16_t)(sizeof(*udp) + sizeof(*w)));
+	udp->check = htons(0x1234);
+	w->magic = htonl(HBPF_WIRE_MAGIC);
+	w->version = HBPF_WIRE_VERSION;
+	w->type = h->type;
+	w->src_node = h->src;
+	w->link = h->link;
+	w->cluster = htonl(T_CLUSTER);
+	w->seq = htonl(h->seq);
+	w->orig_tx_ns = htobe64(h->orig_tx_ns);
+	w->flags = htonl(h->flags);
+	w->daemon_age_us = htonl(h->age_us);
+	w->restart_left_ms = htonl(h->restart_ms);
+	w->owned = htonl(h->owned);
+	w->handoff_set = h->handoff_set;
+	w->handoff_to = h->handoff_to;
+	w->move_set = h->move_set;
+	w->move_to = h->move_to;
+	for (int i = 0; i < HBPF_MAX_SETS; i++)
+		w->epoch[i] = htonl(h->epoch[i]);
+	if (wp)
+		*wp = w;
+	return len;
+}
+
+/* Ethernet + ARP.  Returns the frame length (42). */
+static inline size_t t_build_arp(uint8_t *buf, const uint8_t *eth_dst, const uint8_t *sha,
+				 uint16_t op, uint32_t spa_host, const uint8_t *tha,
+				 uint32_t tpa_host)
+{
+	struct ethhdr *eth = (void *)buf;
+	struct t_arp *a = (void *)(eth + 1);
+
+	memset(buf, 0, sizeof(*eth) + sizeof(*a));
+	memcpy(eth->h_dest, eth_dst, 6);
+	memcpy(eth->h_source, sha, 6);
+	eth->h_proto = htons(ETH_P_ARP);
+	a->htype = htons(1);
+	a->ptype = htons(ETH_P_IP);
+	a->hlen = 6;
+	a->plen = 4;
+	a->op = htons(op);
+	memcpy(a->sha, sha, 6);
+	a->spa = htonl(spa_host);
+	memcpy(a->tha, tha, 6);
+	a->tpa = htonl(tpa_host);
+	return sizeof(*eth) + sizeof(*a);
+}
+
+/* Ethernet + IPv4 (+ 8 bytes of UDP-ish payload).  Returns the length. */
+static inline size_t t_build_ip(uint8_t *buf, const uint8_t *dst, const uint8_t *src,
+				uint32_t saddr_host, uint32_t daddr_host)
+{
+	struct ethhdr *eth = (void *)buf;
+	struct iphdr *ip = (void *)(eth + 1);
+	size_t len = sizeof(*eth) + sizeof(*ip) + 8;
+
+	memset(buf, 0, len);
+	memcpy(eth->h_dest, dst, 6);
+	memcpy(eth->h_source, src, 6);
+	eth->h_proto = htons(ETH_P_IP);
+	ip->version = 4;
+	ip->ihl = 5;
+	ip->ttl = 64;
+	ip->protocol = IPPROTO_UDP;
+	ip->tot_len = htons((uint16_t)(len - sizeof(*eth)));
+	ip->saddr = htonl(saddr_host);
+	ip->daddr = htonl(daddr_host);
+	ip->check = t_ip_csum(ip, sizeof(*ip));
+	return len;
+}
+
+/*
+ * Run prog once on in[0..len).  The output frame lands in out (when not
+ * NULL) and its length in *out_len.  Returns the program's return value.
+ */
+static inline uint32_t t_run(struct bpf_program *prog, const void *in, size_t len, void *out,
+			     uint32_t *out_len)
+{
+	uint8_t scratch[T_FRAME_MAX];
+	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = in, .data_size_in = (uint32_t)len,
+		    .data_out = out ? out : scratch, .data_size_out = T_FRAME_MAX, .repeat = 1);
+	int err = bpf_prog_test_run_opts(bpf_program__fd(prog), &o);
+
+	assert_int_equal(err, 0);
+	if (out_len)
+		*out_len = o.data_size_out;
+	return o.retval;
+}
+
+/* Run xdp_arm with a dummy frame; it must pass. */
+static inline void t_arm(struct fix *f)
+{
+	uint8_t frame[64];
+
+	memset(frame, 0, sizeof(frame));
+	assert_int_equal(t_run(f->skel->progs.xdp_arm, frame, sizeof(frame), NULL, NULL), XDP_PASS);
+}
+
+#endif /* HBPF_TEST_H */

@@ -1,0 +1,562 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* Unit tests for the configuration parser (user/config.c). */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "config.h"
+
+static const char good[] =
+	"# two nodes, two sets\n"
+	"cluster 7                 # required\n"
+	"port 7301\n"
+	"interval 3ms\n"
+	"detect-mult 4\n"
+	"daemon-deadline 1s\n"
+	"garp-count 5\n"
+	"garp-spacing 0ms\n"
+	"notify \"/usr/local/bin/hook --flag # not a comment\"   # a comment\n"
+	"socket-group hbpfadm\n"
+	"links priv pub\n"
+	"\n"
+	"node a {\n"
+	"\tid 0\n"
+	"\tpublic pub0\n"
+	"\tlink pub pub0 198.18.0.11   # out of order on purpose\n"
+	"\tlink priv veth-p 198.19.1.1\n"
+	"}\n"
+	"node b {\n"
+	"  id 9\n"
+	"  public eth1\n"
+	"  link priv eth0 198.19.1.2\n"
+	"  link pub eth1 198.18.0.12\n"
+	"}\n"
+	"set web {\n"
+	"\tvip 198.18.0.100/24\n"
+	"\tvip 198.18.0.101\n"
+	"\tnodes b a\n"
+	"\tautofailover no\n"
+	"\tfailback auto\n"
+	"\tservice http {\n"
+	"\t\tstart /usr/local/bin/web start\n"
+	"\t\tstop /usr/local/bin/web stop\n"
+	"\t\tmonitor /usr/local/bin/web check\n"
+	"\t\ttimeout 2s\n"
+	"\t\tinterval 750ms\n"
+	"\t}\n"
+	"\tservice db {\n"
+	"\t\tstart \"pg_ctl start\"\n"
+	"\t\tstop pg_ctl stop -m \"fast\"\n"
+	"\t}\n"
+	"}\n"
+	"set mail {\n"
+	"\tvip 198.18.0.200\n"
+	"\tvmac 02:AA:00:00:00:01\n"
+	"\tnodes a\n"
+	"}\n";
+
+static struct hbpf_config *cfg;
+
+static int setup(void **state)
+{
+	(void)state;
+	cfg = malloc(sizeof(*cfg));
+	return cfg ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	free(cfg);
+	return 0;
+}
+
+static uint32_t ip(const char *s)
+{
+	struct in_addr a;
+
+	assert_int_equal(inet_pton(AF_INET, s, &a), 1);
+	return a.s_addr;
+}
+
+static void test_full_config(void **state)
+{
+	static const uint8_t web_vmac[6] = { 0x02, 0x00, 198, 18, 0, 100 };
+	static const uint8_t mail_vmac[6] = { 0x02, 0xaa, 0, 0, 0, 1 };
+	const struct hbpf_cfg_node *a, *b;
+	const struct hbpf_cfg_set *web, *mail;
+	char err[256] = "untouched";
+	int i;
+
+	(void)state;
+	assert_int_equal(hbpf_config_parse("hbpf.conf", good, strlen(good), cfg, err, sizeof(err)),
+			 0);
+	assert_string_equal(err, "");
+	assert_string_equal(cfg->path, "hbpf.conf");
+	assert_int_equal(cfg->cluster, 7);
+	assert_int_equal(cfg->port, 7301);
+	assert_int_equal(cfg->interval_ms, 3);
+	assert_int_equal(cfg->detect_mult, 4);
+	assert_int_equal(cfg->daemon_deadline_ms, 1000);
+	assert_int_equal(cfg->garp_count, 5);
+	assert_int_equal(cfg->garp_spacing_ms, 0);
+	assert_string_equal(cfg->notify, "/usr/local/bin/hook --flag # not a comment");
+	assert_string_equal(cfg->socket_group, "hbpfadm");
+	assert_int_equal(cfg->nlinks, 2);
+	assert_string_equal(cfg->link_names[0], "priv");
+	assert_string_equal(cfg->link_names[1], "pub");
+
+	assert_int_equal(cfg->nnodes, 2);
+	a = hbpf_config_node(cfg, "a");
+	b = hbpf_config_node(cfg, "b");
+	assert_ptr_equal(a, &cfg->nodes[0]);
+	assert_ptr_equal(b, &cfg->nodes[1]);
+	assert_ptr_equal(hbpf_config_node_by_id(cfg, 9), b);
+	assert_null(hbpf_config_node_by_id(cfg, 1));
+	assert_null(hbpf_config_node(cfg, "c"));
+	assert_int_equal(a->id, 0);
+	assert_int_equal(a->line, 13);
+	assert_string_equal(a->public_if, "pub0");
+	assert_int_equal(a->nlinks, 2);
+	/* links are stored in "links" order whatever the file order */
+	assert_string_equal(a->links[0].name, "priv");
+	assert_string_equal(a->links[0].ifname, "veth-p");
+	assert_int_equal(a->links[0].addr.s_addr, ip("198.19.1.1"));
+	assert_int_equal(a->links[0].line, 17);
+	assert_string_equal(a->links[1].name, "pub");
+	assert_string_equal(a->links[1].ifname, "pub0");
+	assert_int_equal(a->links[1].addr.s_addr, ip("198.18.0.11"));
+	assert_int_equal(a->links[1].line, 16);
+	assert_int_equal(b->id, 9);
+	assert_string_equal(b->public_if, "eth1");
+	assert_string_equal(b->links[0].ifname, "eth0");
+	assert_int_equal(b->links[0].addr.s_addr, ip("198.19.1.2"));
+	assert_string_equal(b->links[1].ifname, "eth1");
+	assert_int_equal(b->links[1].addr.s_addr, ip("198.18.0.12"));
+
+	assert_int_equal(cfg->nsets, 2);
+	web = hbpf_config_set(cfg, "web");
+	mail = hbpf_config_set(cfg, "mail");
+	assert_ptr_equal(web, &cfg->sets[0]);
+	assert_ptr_equal(mail, &cfg->sets[1]);
+	assert_null(hbpf_config_set(cfg, "nope"));
+	assert_int_equal(web->id, 0);
+	assert_int_equal(web->line, 25);
+	assert_int_equal(web->nvips, 2);
+	assert_int_equal(web->vips[0].addr.s_addr, ip("198.18.0.100"));
+	assert_int_equal(web->vips[0].prefix, 24);
+	assert_int_equal(web->vips[0].line, 26);
+	assert_int_equal(web->vips[1].addr.s_addr, ip("198.18.0.101"));
+	assert_int_equal(web->vips[1].prefix, 32);
+	assert_memory_equal(web->vmac, web_vmac, 6);
+	assert_int_equal(web->nnodes, 2);
+	assert_int_equal(web->prio[0], 9);
+	assert_int_equal(web->prio[1], 0);
+	for (i = 2; i < HBPF_MAX_NODES; i++)
+		assert_int_equal(web->prio[i], HBPF_NODE_NONE);
+	assert_int_equal(web->autofailover, 0);
+	assert_int_equal(web->failback, HBPF_FAILBACK_AUTO);
+	assert_int_equal(web->nservices, 2);
+	assert_string_equal(web->services[0].name, "http");
+	assert_string_equal(web->services[0].start, "/usr/local/bin/web start");
+	assert_string_equal(web->services[0].stop, "/usr/local/bin/web stop");
+	assert_string_equal(web->services[0].monitor, "/usr/local/bin/web check");
+	assert_int_equal(web->services[0].timeout_ms, 2000);
+	assert_int_equal(web->services[0].monitor_interval_ms, 750);
+	assert_int_equal(web->services[0].line, 31);
+	assert_string_equal(web->services[1].name, "db");
+	assert_string_equal(web->services[1].start, "pg_ctl start");
+	assert_string_equal(web->services[1].stop, "pg_ctl stop -m \"fast\"");
+	assert_string_equal(web->services[1].monitor, "");
+	assert_int_equal(web->services[1].timeout_ms, 10000);
+	assert_int_equal(web->services[1].monitor_interval_ms, 5000);
+
+	assert_int_equal(mail->id, 1);
+	assert_int_equal(mail->nvips, 1);
+	assert_memory_equal(mail->vmac, mail_vmac, 6);
+	assert_int_equal(mail->nnodes, 1);
+	assert_int_equal(mail->prio[0], 0);
+	assert_int_equal(mail->prio[1], HBPF_NODE_NONE);
+	assert_int_equal(mail->autofailover, 1);
+	assert_int_equal(mail->failback, HBPF_FAILBACK_MANUAL);
+	assert_int_equal(mail->nservices, 0);
+}
+
+static void test_defaults(void **state)
+{
+	static const char min[] = "cluster 4294967295\nlinks l0\n"
+				  "node n1 {\n id 15\n public e0\n link l0 e0 198.18.1.1\n}\n";
+	char err[256];
+
+	(void)state;
+	assert_int_equal(hbpf_config_parse("min", min, strlen(min), cfg, err, sizeof(err)), 0);
+	assert_int_equal(cfg->cluster, 4294967295u);
+	assert_int_equal(cfg->port, HBPF_PORT_DEFAULT);
+	assert_int_equal(cfg->interval_ms, 2);
+	assert_int_equal(cfg->detect_mult, 5);
+	assert_int_equal(cfg->daemon_deadline_ms, 500);
+	assert_int_equal(cfg->garp_count, 3);
+	assert_int_equal(cfg->garp_spacing_ms, 5);
+	assert_string_equal(cfg->notify, "");
+	assert_string_equal(cfg->socket_group, "");
+	assert_int_equal(cfg->nlinks, 1);
+	assert_int_equal(cfg->nnodes, 1);
+	assert_int_equal(cfg->nodes[0].id, 15);
+	assert_int_equal(cfg->nsets, 0);
+}
+
+/* CRLF line ends, no final newline, a 1024-byte line, "{" glued to the name. */
+static void test_edges(void **state)
+{
+	char text[4096], cmd[HBPF_CMD_MAX], comment[1024], err[256];
+	int n;
+
+	(void)state;
+	memset(cmd, 'c', sizeof(cmd) - 1);
+	cmd[sizeof(cmd) - 1] = '\0';
+	memset(comment, '-', sizeof(comment) - 1);
+	comment[sizeof(comment) - 1] = '\0';
+	n = snprintf(text, sizeof(text),
+		     "cluster 1\r\nlinks l0\r\n#%s\nnotify %s\n"
+		     "node n1{\n id 1\n public e0\n link l0 e0 198.18.1.1\n}",
+		     comment, cmd);
+	assert_int_equal(hbpf_config_parse("e", text, (size_t)n, cfg, err, sizeof(err)), 0);
+	assert_string_equal(cfg->notify, cmd);
+	assert_int_equal(cfg->nnodes, 1);
+	assert_int_equal(cfg->nodes[0].links[0].addr.s_addr, ip("198.18.1.1"));
+}
+
+struct bad {
+	const char *text;	/* appended to the prologue unless it starts with '!' */
+	const char *err;	/* exact expected message */
+};
+
+#define PRO "cluster 1\nlinks priv pub\n"	/* lines 1-2 */
+#define NODE_A "node a {\n id 0\n public p0\n link priv e0 198.19.0.1\n link pub p0 198.18.0.1\n}\n"
+#define NODE_B "node b {\n id 1\n public p0\n link priv e0 198.19.0.2\n link pub p0 198.18.0.2\n}\n"
+#define NODES NODE_A NODE_B	/* lines 3-14 */
+
+static const struct bad bad_cases[] = {
+	{ "intervall 2ms\n", "t.conf:3: unknown directive \"intervall\"" },
+	{ "interval 2\n", "t.conf:3: interval: \"2\" needs a unit (ms or s)" },
+	{ "interval 1.5s\n", "t.conf:3: interval: \"1.5s\": durations are whole numbers (use ms)" },
+	{ "interval 2us\n", "t.conf:3: interval: \"2us\": unknown unit \"us\" (expected ms or s)" },
+	{ "interval 0ms\n", "t.conf:3: interval: 0ms is out of range (1ms..1s)" },
+	{ "interval 2s\n", "t.conf:3: interval: 2s is out of range (1ms..1s)" },
+	{ "interval -2ms\n",
+	  "t.conf:3: interval: \"-2ms\" is not a duration (expected e.g. 500ms or 2s)" },
+	{ "interval 99999999999999999999ms\n",
+	  "t.conf:3: interval: 99999999999999999999ms is out of range (1ms..1s)" },
+	{ "!cluster 0\n", "t.conf:1: cluster: 0 is out of range (1..4294967295)" },
+	{ "!cluster 4294967296\n",
+	  "t.conf:1: cluster: 4294967296 is out of range (1..4294967295)" },
+	{ "!cluster -1\n",
+	  "t.conf:1: cluster: \"-1\" is not a number (expected an integer 1..4294967295)" },
+	{ "!cluster 12abc\n",
+	  "t.conf:1: cluster: \"12abc\" is not a number (expected an integer 1..4294967295)" },
+	{ "!cluster 0x10\n",
+	  "t.conf:1: cluster: \"0x10\" is not a number (expected an integer 1..4294967295)" },
+	{ "!cluster\n", "t.conf:1: cluster: expected \"cluster ID\"" },
+	{ "!cluster 1 2\n", "t.conf:1: cluster: expected \"cluster ID\"" },
+	{ "!cluster 1\ncluster 2\n", "t.conf:2: cluster: duplicate directive (first on line 1)" },
+	{ "port 0\n", "t.conf:3: port: 0 is out of range (1..65535)" },
+	{ "port 65536\n", "t.conf:3: port: 65536 is out of range (1..65535)" },
+	{ "detect-mult 1\n", "t.conf:3: detect-mult: 1 is out of range (2..100)" },
+	{ "daemon-deadline 61s\n", "t.conf:3: daemon-deadline: 61s is out of range (1ms..60s)" },
+	{ "daemon-deadline 20ms\n" NODES,
+	  "t.conf:3: daemon-deadline 20ms must be greater than 2 x detect-mult x interval (20ms)" },
+	{ "interval 100ms\n" NODES,
+	  "t.conf:3: daemon-deadline 500ms must be greater than 2 x detect-mult x interval "
+	  "(1000ms)" },
+	{ "garp-count 51\n", "t.conf:3: garp-count: 51 is out of range (1..50)" },
+	{ "garp-spacing 0\n", "t.conf:3: garp-spacing: \"0\" needs a unit (ms or s)" },
+	{ "notify\n", "t.conf:3: notify: expected \"notify COMMAND\"" },
+	{ "notify \"x\" y\n", "t.conf:3: notify: text after the closing quote" },
+	{ "notify \"\"\n", "t.conf:3: notify: empty command" },
+	{ "notify \"abc # no end\n", "t.conf:3: unterminated quoted string (missing '\"')" },
+	{ "socket-group a/b\n",
+	  "t.conf:3: socket-group: group \"a/b\" may only use letters, digits, '_', '.' and '-'" },
+	{ "!cluster 1\nlinks a b c d e\n",
+	  "t.conf:2: links: 5 links given, at most 4 are supported" },
+	{ "!cluster 1\nlinks a b a\n", "t.conf:2: links: link \"a\" is listed twice" },
+	{ "id 3\n", "t.conf:3: \"id\" is not allowed at top level (it belongs in a node block)" },
+	{ "node a {\n vip 198.18.0.5\n}\n",
+	  "t.conf:4: node a: \"vip\" is not allowed in a node block (it belongs in a set block)" },
+	{ "node a\n", "t.conf:3: node: expected \"node NAME {\"" },
+	{ "port 1 {\n", "t.conf:3: port: unexpected \"{\": \"port\" does not open a block" },
+	{ "{\n", "t.conf:3: \"{\" must end a directive line (e.g. \"node NAME {\")" },
+	{ "}\n", "t.conf:3: unexpected \"}\" (no block is open)" },
+	{ "node a {\n id 0 }\n", "t.conf:4: node a: id: expected \"id NUMBER\"" },
+	{ "node a {\n id 0\n public p0\n} x\n", "t.conf:6: \"}\" must be alone on its line" },
+	{ "node a {\n id 0\n", "t.conf:3: node a: block is not closed (missing \"}\")" },
+	{ "set s {\n vip 198.18.0.5\n service x {\n",
+	  "t.conf:5: set s: service x: block is not closed (missing \"}\")" },
+	{ "node a {\n public p0\n}\n", "t.conf:3: node a: missing \"id\" (required)" },
+	{ "node a {\n id 0\n}\n", "t.conf:3: node a: missing \"public\" (required)" },
+	{ "node a {\n id 16\n", "t.conf:4: node a: id: 16 is out of range (0..15)" },
+	{ NODE_A "node b {\n id 0\n",
+	  "t.conf:10: node b: id: id 0 is already used by node \"a\"" },
+	{ NODE_A "node a {\n", "t.conf:9: node: node \"a\" is already defined on line 3" },
+	{ "node a.b-c_d0123456789012345678901234 {\n",
+	  "t.conf:3: node: node name \"a.b-c_d0123456789012345678901234\" is longer than 31 "
+	  "characters" },
+	{ "node a {\n public abcdefghijklmnop\n",
+	  "t.conf:4: node a: public: interface name \"abcdefghijklmnop\" is longer than 15 "
+	  "characters" },
+	{ "node a {\n link priv e0 198.19.0.256\n",
+	  "t.conf:4: node a: link: \"198.19.0.256\" is not an IPv4 address (expected a.b.c.d)" },
+	{ "node a {\n link priv e0 224.0.0.1\n",
+	  "t.conf:4: node a: link: 224.0.0.1 is not a unicast address" },
+	{ "node a {\n link priv e0\n",
+	  "t.conf:4: node a: link: expected \"link NAME IFNAME ADDRESS\"" },
+	{ "node a {\n link priv e0 198.19.0.1\n link priv e1 198.19.0.2\n",
+	  "t.conf:5: node a: link: link \"priv\" is already given on line 4" },
+	{ "node a {\n id 0\n public p0\n link priv e0 198.19.0.1\n}\n",
+	  "t.conf:3: node a: missing \"link pub IFNAME ADDRESS\"" },
+	{ "node a {\n id 0\n public p0\n link priv e0 198.19.0.1\n link bogus p0 198.18.0.1\n}\n",
+	  "t.conf:7: node a: link \"bogus\" is not one of the \"links\" (line 2)" },
+	{ "node a {\n id 0\n public p0\n link priv e0 198.19.0.1\n link pub e0 198.18.0.1\n}\n",
+	  "t.conf:7: node a: interface e0 already carries link priv" },
+	{ NODE_A "node b {\n id 1\n public p0\n link priv e0 198.19.0.2\n link pub p0 "
+		 "198.18.0.1\n}\n",
+	  "t.conf:13: node b: address 198.18.0.1 is already used by node a link pub (line 7)" },
+	{ "!cluster 1\n", "t.conf:0: missing \"links\" (required)" },
+	{ "!links a\n", "t.conf:0: missing \"cluster\" (required)" },
+	{ "", "t.conf:0: no node defined (at least one \"node NAME {\" block is required)" },
+	{ NODES "set web {\n vip 198.18.0.100\n nodes a c\n}\n",
+	  "t.conf:17: set web: node \"c\" is not defined" },
+	{ "set web {\n nodes a a\n", "t.conf:4: set web: nodes: node \"a\" is listed twice" },
+	{ "set web {\n vip 198.18.0.100\n}\n", "t.conf:3: set web: missing \"nodes\" (required)" },
+	{ "set web {\n nodes a\n}\n", "t.conf:3: set web: missing \"vip\" (required)" },
+	{ "set web {\n vip 198.18.0.100/33\n",
+	  "t.conf:4: set web: vip: 33 is out of range (1..32)" },
+	{ "set web {\n vip 198.18.0.100/\n",
+	  "t.conf:4: set web: vip: \"\" is not a number (expected an integer 1..32)" },
+	{ "set web {\n vip 198.18.0.100\n vip 198.18.0.100\n",
+	  "t.conf:5: set web: vip: 198.18.0.100 is already a VIP of set \"web\" (line 4)" },
+	{ "set a {\n vip 198.18.0.100\n nodes a\n}\nset b {\n vip 198.18.0.100\n",
+	  "t.conf:8: set b: vip: 198.18.0.100 is already a VIP of set \"a\" (line 4)" },
+	{ NODES "set web {\n vip 198.18.0.2\n nodes a\n}\n",
+	  "t.conf:16: set web: vip 198.18.0.2 is the address of node b link pub" },
+	{ "set web {\n vmac 03:00:00:00:00:01\n",
+	  "t.conf:4: set web: vmac: 03:00:00:00:00:01 is a multicast MAC (bit 0 of the first "
+	  "octet must be clear)" },
+	{ "set web {\n vmac 02:00:00:00:00\n",
+	  "t.conf:4: set web: vmac: \"02:00:00:00:00\" is not a MAC address (expected "
+	  "xx:xx:xx:xx:xx:xx)" },
+	{ NODES "set a {\n vip 198.18.0.100\n nodes a\n}\nset b {\n vip 198.18.0.101\n"
+		"vmac 02:00:c6:12:00:64\n nodes a\n}\n",
+	  "t.conf:21: set b: vmac 02:00:c6:12:00:64 is already used by set a" },
+	{ "set web {\n autofailover maybe\n",
+	  "t.conf:4: set web: autofailover: \"maybe\" is neither \"yes\" nor \"no\"" },
+	{ "set web {\n failback sometimes\n",
+	  "t.conf:4: set web: failback: \"sometimes\" is neither \"auto\" nor \"manual\"" },
+	{ "set web {\n failback auto\n failback manual\n",
+	  "t.conf:5: set web: failback: duplicate directive (first on line 4)" },
+	{ "set web {\n vip 198.18.0.100\n nodes a\n service x {\n start a\n}\n",
+	  "t.conf:6: set web: service x: missing \"stop\" (required)" },
+	{ "set web {\n service x {\n start a\n stop b\n }\n service x {\n",
+	  "t.conf:8: set web: service: service \"x\" is already defined on line 4" },
+	{ "set web {\n service x {\n timeout 601s\n",
+	  "t.conf:5: set web: service x: timeout: 601s is out of range (1ms..600s)" },
+	{ "set web {\n service x {\n links a\n",
+	  "t.conf:5: set web: service x: \"links\" is not allowed in a service block (it belongs "
+	  "at top level)" },
+	{ "set web {\n service x {\n start \"\n",
+	  "t.conf:5: unterminated quoted string (missing '\"')" },
+};
+
+static void run_bad(const char *text, const char *expect)
+{
+	char buf[8192], err[512];
+	const char *t;
+	int n, ret;
+
+	if (text[0] == '!')
+		n = snprintf(buf, sizeof(buf), "%s", text + 1);
+	else
+		n = snprintf(buf, sizeof(buf), "%s%s", PRO, text);
+	assert_true(n > 0 && (size_t)n < sizeof(buf));
+	t = buf;
+	memset(err, 0, sizeof(err));
+	ret = hbpf_config_parse("t.conf", t, (size_t)n, cfg, err, sizeof(err));
+	if (ret != -EINVAL || strcmp(err, expect))
+		fail_msg("input:\n%s\nexpected: %s\ngot (%d): %s", buf, expect, ret, err);
+}
+
+static void test_bad_inputs(void **state)
+{
+	size_t i;
+
+	(void)state;
+	assert_true(sizeof(bad_cases) / sizeof(bad_cases[0]) >= 30);
+	for (i = 0; i < sizeof(bad_cases) / sizeof(bad_cases[0]); i++)
+		run_bad(bad_cases[i].text, bad_cases[i].err);
+}
+
+/* Inputs that cannot be written as C strings in the table. */
+static void test_bad_bytes(void **state)
+{
+	static const char nul[] = "cluster 1\nlinks a\x00 b\n";
+	char big[1200], cmd[HBPF_CMD_MAX + 1], err[256];
+	int n;
+
+	(void)state;
+	assert_int_equal(hbpf_config_parse("t.conf", nul, sizeof(nul) - 1, cfg, err, sizeof(err)),
+			 -EINVAL);
+	assert_string_equal(err, "t.conf:2: NUL byte in line");
+
+	assert_int_equal(hbpf_config_parse("t.conf", "cluster 1\n\tport\x1b 2\r\n", 18, cfg, err,
+					   sizeof(err)),
+			 -EINVAL);
+	assert_string_equal(err, "t.conf:2: control character 0x1b in column 6");
+
+	n = snprintf(big, sizeof(big), "cluster 1\nnotify %1018s\n", "y");	/* 1025 bytes */
+	assert_int_equal(hbpf_config_parse("t.conf", big, (size_t)n, cfg, err, sizeof(err)),
+			 -EINVAL);
+	assert_string_equal(err, "t.conf:2: line is longer than 1024 bytes");
+
+	memset(cmd, 'z', sizeof(cmd) - 1);	/* one byte more than fits */
+	cmd[sizeof(cmd) - 1] = '\0';
+	n = snprintf(big, sizeof(big), "cluster 1\nnotify %s\n", cmd);
+	assert_int_equal(hbpf_config_parse("t.conf", big, (size_t)n, cfg, err, sizeof(err)),
+			 -EINVAL);
+	assert_string_equal(err, "t.conf:2: notify: command is longer than 511 bytes");
+
+	/* a tiny error buffer is truncated, never overrun; NULL is allowed */
+	assert_int_equal(hbpf_config_parse("t.conf", "x\n", 2, cfg, err, 8), -EINVAL);
+	assert_string_equal(err, "t.conf:");
+	assert_int_equal(hbpf_config_parse("t.conf", "x\n", 2, cfg, NULL, 0), -EINVAL);
+}
+
+static void test_limits(void **state)
+{
+	char buf[32768], err[256];
+	int n, i;
+
+	(void)state;
+	/* 16 nodes are fine, the 17th is not */
+	n = snprintf(buf, sizeof(buf), "cluster 1\nlinks l\n");
+	for (i = 0; i < 17; i++)
+		n += snprintf(buf + n, sizeof(buf) - n,
+			      "node n%d {\n id %d\n public e0\n link l e0 198.18.2.%d\n}\n", i,
+			      i % 16, i + 1);
+	assert_int_equal(hbpf_config_parse("t.conf", buf, (size_t)n, cfg, err, sizeof(err)),
+			 -EINVAL);
+	assert_string_equal(err, "t.conf:83: node: too many nodes (at most 16)");
+
+	/* 32 sets are fine, the 33rd is not */
+	n = snprintf(buf, sizeof(buf),
+		     "cluster 1\nlinks l\nnode a {\n id 0\n public e0\n link l e0 198.18.2.1\n}\n");
+	for (i = 0; i < 32; i++)
+		n += snprintf(buf + n, sizeof(buf) - n,
+			      "set s%d {\n vip 198.18.3.%d\n nodes a\n}\n", i, i + 1);
+	assert_int_equal(hbpf_config_parse("t.conf", buf, (size_t)n, cfg, err, sizeof(err)), 0);
+	assert_int_equal(cfg->nsets, 32);
+	assert_int_equal(cfg->sets[31].id, 31);
+	n += snprintf(buf + n, sizeof(buf) - n, "set s32 {\n");
+	assert_int_equal(hbpf_config_parse("t.conf", buf, (size_t)n, cfg, err, sizeof(err)),
+			 -EINVAL);
+	assert_string_equal(err, "t.conf:136: set: too many sets (at most 32)");
+
+	/* 16 VIPs per set */
+	n = snprintf(buf, sizeof(buf), "cluster 1\nlinks l\nset s {\n");
+	for (i = 0; i < 17; i++)
+		n += snprintf(buf + n, sizeof(buf) - n, " vip 198.18.4.%d\n", i + 1);
+	assert_int_equal(hbpf_config_parse("t.conf", buf, (size_t)n, cfg, err, sizeof(err)),
+			 -EINVAL);
+	assert_string_equal(err, "t.conf:20: set s: vip: too many VIPs in one set (at most 16)");
+
+	/* 16 services per set */
+	n = snprintf(buf, sizeof(buf), "cluster 1\nlinks l\nset s {\n");
+	for (i = 0; i < 17; i++)
+		n += snprintf(buf + n, sizeof(buf) - n, " service v%d {\n start a\n stop b\n }\n",
+			      i);
+	assert_int_equal(hbpf_config_parse("t.conf", buf, (size_t)n, cfg, err, sizeof(err)),
+			 -EINVAL);
+	assert_string_equal(err,
+			    "t.conf:68: set s: service: too many services (at most 16 per set)");
+}
+
+static void test_load_and_dump(void **state)
+{
+	char path[] = "/tmp/hbpf-test-config-XXXXXX";
+	char err[256], *out = NULL;
+	size_t outlen = 0;
+	FILE *f;
+	int fd;
+
+	(void)state;
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, good, strlen(good)), (ssize_t)strlen(good));
+	close(fd);
+	assert_int_equal(hbpf_config_load(path, cfg, err, sizeof(err)), 0);
+	assert_string_equal(cfg->path, path);
+	assert_int_equal(cfg->nsets, 2);
+
+	f = open_memstream(&out, &outlen);
+	assert_non_null(f);
+	hbpf_config_dump(cfg, f);
+	fclose(f);
+	assert_non_null(strstr(out, "cluster 7, port 7301"));
+	assert_non_null(strstr(out, "interval 3ms, detect-mult 4: peer dead after 12ms; "
+				    "daemon-deadline 1s"));
+	assert_non_null(strstr(out, "node a: id 0, public pub0\n"
+				    "  link 0 priv: veth-p 198.19.1.1\n"
+				    "  link 1 pub: pub0 198.18.0.11\n"));
+	assert_non_null(strstr(out, "set web: id 0, vmac 02:00:c6:12:00:64, autofailover no, "
+				    "failback auto\n"
+				    "  vips: 198.18.0.100/24 198.18.0.101/32\n"
+				    "  takeover order: b a\n"));
+	assert_non_null(strstr(out, "service http: timeout 2s, monitor every 750ms"));
+	assert_non_null(strstr(out, "set mail: id 1, vmac 02:aa:00:00:00:01"));
+	free(out);
+	unlink(path);
+
+	assert_int_equal(hbpf_config_load(path, cfg, err, sizeof(err)), -ENOENT);
+	assert_non_null(strstr(err, ":0: cannot open: No such file or directory"));
+	assert_int_equal(hbpf_config_load("/tmp", cfg, err, sizeof(err)), -EINVAL);
+	assert_string_equal(err, "/tmp:0: not a regular file");
+}
+
+/* The shipped example must stay valid: it is what people copy. */
+static void test_example_file(void **state)
+{
+	char path[512], err[256];
+	const char *slash = strrchr(__FILE__, '/');
+
+	(void)state;
+	snprintf(path, sizeof(path), "%.*s/../../etc/hbpf.conf.example",
+		 slash ? (int)(slash - __FILE__) : 1, slash ? __FILE__ : ".");
+	if (hbpf_config_load(path, cfg, err, sizeof(err)))
+		fail_msg("%s", err);
+	assert_int_equal(cfg->nnodes, 2);
+	assert_int_equal(cfg->nlinks, 2);
+	assert_int_equal(cfg->nsets, 2);
+	assert_non_null(hbpf_config_set(cfg, "web"));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_full_config),
+		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_edges),
+		cmocka_unit_test(test_bad_inputs),
+		cmocka_unit_test(test_bad_bytes),
+		cmocka_unit_test(test_limits),
+		cmocka_unit_test(test_load_and_dump),
+		cmocka_unit_test(test_example_file),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}

@@ -1,0 +1,989 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * hbpfctl: look at and steer an hbpf node.
+ *
+ * The views (status, peers, sets, counters) read the pinned maps directly, so
+ * they work while hbpfd hangs or is dead; the daemon is only asked for what
+ * the kernel does not know (the set state machines).  The actions travel
+ * over the control socket (user/ctl.h).
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+
+#include "config.h"
+#include "ctl.h"
+#include "pinned.h"
+
+#define EXIT_FAIL	  1
+#define EXIT_UNREACH	  2
+#define EXIT_USAGE	  64
+
+#define CONF_DEFAULT	  "/etc/hbpf/hbpf.conf"
+#define NAMELEN		  (HBPF_NAME_MAX + 8)
+#define STATUS_TIMEOUT_MS 1000 /* a hung daemon must not hang "status" */
+#define ACTION_TIMEOUT_MS 10000 /* hbpfd answers at once; the work goes on after */
+
+struct ctl {
+	const char *conf_path;
+	int conf_explicit; /* -c given: a config that fails to load is worth a warning */
+	const char *pin_root;
+	const char *sock_path;
+	int json;
+	struct hbpf_config *cfg; /* NULL when not loaded */
+	char cfg_err[512];
+	int cfg_ret;
+	/* display names, from the config when it matches the kernel's cluster */
+	char node[HBPF_MAX_NODES][NAMELEN];
+	char set[HBPF_MAX_SETS][NAMELEN];
+	char link[HBPF_MAX_LINKS][NAMELEN];
+};
+
+/* One line of the daemon's "sets" reply: "<set> <state> <owner> <epoch> <step> <ms>". */
+struct dset {
+	char name[NAMELEN];
+	char state[NAMELEN];
+	char step[NAMELEN];
+	char ms[24];
+};
+
+_Static_assert(NAMELEN == 40 && sizeof(((struct dset *)0)->ms) == 24, "sscanf widths below");
+
+struct daemon_view {
+	int answering;
+	char why[256]; /* when not answering */
+	int n;
+	struct dset sets[HBPF_MAX_SETS];
+};
+
+struct cmd {
+	const char *name;
+	int (*fn)(struct ctl *c, const struct cmd *cmd, int argc, char **argv);
+	const char *args; /* usage of the arguments */
+	const char *help;
+	int nset; /* action commands: 1 when the first argument is a set */
+	int nnode; /* 1 when the second is a node */
+};
+
+static void cmd_usage(const struct cmd *cmd)
+{
+	fprintf(stderr, "usage: hbpfctl %s%s%s\n", cmd->name, *cmd->args ? " " : "", cmd->args);
+}
+
+static int too_many(const struct cmd *cmd)
+{
+	fprintf(stderr, "hbpfctl: %s: too many arguments\n", cmd->name);
+	cmd_usage(cmd);
+	return EXIT_USAGE;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Configuration and names */
+
+static void load_config(struct ctl *c)
+{
+	c->cfg = calloc(1, sizeof(*c->cfg));
+	if (!c->cfg) {
+		c->cfg_ret = -ENOMEM;
+		snprintf(c->cfg_err, sizeof(c->cfg_err), "out of memory");
+		return;
+	}
+	c->cfg_ret = hbpf_config_load(c->conf_path, c->cfg, c->cfg_err, sizeof(c->cfg_err));
+	if (c->cfg_ret) {
+		free(c->cfg);
+		c->cfg = NULL;
+		/* The default file may simply be absent on a test box: stay quiet then. */
+		if (c->conf_explicit || c->cfg_ret != -ENOENT)
+			fprintf(stderr, "hbpfctl: warning: %s (names not checked, shown by id)\n",
+				c->cfg_err);
+	}
+}
+
+static void names_init(struct ctl *c, const struct hbpf_cfg *kcfg)
+{
+	const struct hbpf_config *cfg = c->cfg;
+
+	if (cfg && kcfg && kcfg->cluster != cfg->cluster) {
+		fprintf(stderr,
+			"hbpfctl: warning: %s is for cluster %u but the kernel runs cluster %u "
+			"(names shown by id)\n",
+			cfg->path, cfg->cluster, kcfg->cluster);
+		cfg = NULL;
+	}
+	for (int i = 0; i < HBPF_MAX_NODES; i++) {
+		const struct hbpf_cfg_node *n = cfg ? hbpf_config_node_by_id(cfg, i) : NULL;
+
+		if (n)
+			snprintf(c->node[i], NAMELEN, "%s", n->name);
+		else
+			snprintf(c->node[i], NAMELEN, "node%d", i);
+	}
+	for (int i = 0; i < HBPF_MAX_SETS; i++)
+		snprintf(c->set[i], NAMELEN, "set%d", i);
+	for (int i = 0; cfg && i < cfg->nsets; i++)
+		if (cfg->sets[i].id < HBPF_MAX_SETS)
+			snprintf(c->set[cfg->sets[i].id], NAMELEN, "%s", cfg->sets[i].name);
+	for (int i = 0; i < HBPF_MAX_LINKS; i++) {
+		if (cfg && i < cfg->nlinks)
+			snprintf(c->link[i], NAMELEN, "%s", cfg->link_names[i]);
+		else
+			snprintf(c->link[i], NAMELEN, "link%d", i);
+	}
+}
+
+static const char *node_name(const struct ctl *c, unsigned int id)
+{
+	return id < HBPF_MAX_NODES ? c->node[id] : "-";
+}
+
+/* ------------------------------------------------------------------------ */
+/* Control socket */
+
+/* A final reply line meaning success: "ok" or "ok <text>". */
+static int reply_ok(const char *line)
+{
+	return !strncmp(line, "ok", 2) && (!line[2] || line[2] == ' ');
+}
+
+static void daemon_query(const struct ctl *c, struct daemon_view *d)
+{
+	char *reply = NULL, *last, *save = NULL, *l;
+
+	memset(d, 0, sizeof(*d));
+	if (hbpf_ctl_request(c->sock_path, "sets", STATUS_TIMEOUT_MS, &reply, d->why,
+			     sizeof(d->why)))
+		return;
+	last = hbpf_reply_last_line(reply);
+	if (!reply_ok(last)) {
+		snprintf(d->why, sizeof(d->why), "%s", last);
+		free(reply);
+		return;
+	}
+	d->answering = 1;
+	if (last == reply) {
+		free(reply);
+		return;
+	}
+	for (l = strtok_r(reply, "\n", &save); l && d->n < HBPF_MAX_SETS;
+	     l = strtok_r(NULL, "\n", &save)) {
+		struct dset *s = &d->sets[d->n];
+		char owner[NAMELEN], epoch[24];
+
+		memset(s, 0, sizeof(*s));
+		/* %39s: NAMELEN - 1 (asserted above), so no token can overflow its field */
+		if (sscanf(l, "%39s %39s %39s %23s %39s %23s", s->name, s->state, owner, epoch,
+			   s->step, s->ms) >= 2)
+			d->n++;
+	}
+	free(reply);
+}
+
+static const struct dset *daemon_set(const struct daemon_view *d, const char *name)
+{
+	for (int i = 0; i < d->n; i++)
+		if (!strcmp(d->sets[i].name, name))
+			return &d->sets[i];
+	return NULL;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Kernel views */
+
+static int open_maps(struct ctl *c, struct hbpf_pinned *p, unsigned int need, struct hbpf_cfg *kcfg)
+{
+	char err[512];
+	int ret;
+
+	ret = hbpf_pinned_open(p, c->pin_root, need | HBPF_PM_BIT(HBPF_PM_CONFIG), err,
+			       sizeof(err));
+	if (ret) {
+		fprintf(stderr, "hbpfctl: %s\n", err);
+		return EXIT_UNREACH;
+	}
+	ret = hbpf_pinned_cfg(p, kcfg);
+	if (ret) {
+		fprintf(stderr, "hbpfctl: cannot read %s/config: %s\n", p->dir, strerror(-ret));
+		hbpf_pinned_close(p);
+		return EXIT_UNREACH;
+	}
+	names_init(c, kcfg);
+	return 0;
+}
+
+static int map_err(const struct hbpf_pinned *p, const char *map, int ret)
+{
+	fprintf(stderr, "hbpfctl: cannot read %s/%s: %s\n", p->dir, map, strerror(-ret));
+	return EXIT_FAIL;
+}
+
+static void fmt_mac(char *buf, size_t len, const __u8 *m)
+{
+	snprintf(buf, len, "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4], m[5]);
+}
+
+/* A configured time in ns, as ms: "2 ms", "0.5 ms". */
+static void fmt_ns(char *buf, size_t len, uint64_t ns)
+{
+	if (ns % 1000000 == 0)
+		snprintf(buf, len, "%llu ms", (unsigned long long)(ns / 1000000));
+	else
+		snprintf(buf, len, "%.3f ms", ns / 1e6);
+}
+
+static void text_ms(char *buf, size_t len, double ms)
+{
+	if (ms < 0)
+		snprintf(buf, len, "-");
+	else
+		snprintf(buf, len, "%.1f", ms);
+}
+
+static int cmd_counters(struct ctl *c, const struct cmd *cmd, int argc, char **argv)
+{
+	unsigned int need = HBPF_PM_BIT(HBPF_PM_DROPS) | HBPF_PM_BIT(HBPF_PM_STATS);
+	static const struct {
+		int map, n;
+		const char *label, *key;
+	} kinds[] = {
+		{ HBPF_PM_DROPS, HBPF_DROP_MAX, "drop", "drops" },
+		{ HBPF_PM_STATS, HBPF_STAT_MAX, "stat", "stats" },
+	};
+	struct hbpf_pinned p;
+	struct hbpf_cfg kcfg;
+	struct jw w;
+	uint64_t v;
+	int ret;
+
+	(void)argv;
+	if (argc)
+		return too_many(cmd);
+	ret = open_maps(c, &p, need, &kcfg);
+	if (ret)
+		return ret;
+	jw_init(&w, stdout);
+	if (c->json)
+		jw_open_obj(&w, NULL);
+	for (size_t k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++) {
+		if (c->json)
+			jw_open_obj(&w, kinds[k].key);
+		for (int i = 0; i < kinds[k].n; i++) {
+			const char *name = kinds[k].map == HBPF_PM_DROPS ? hbpf_drop_name(i) :
+									   hbpf_stat_name(i);
+
+			ret = hbpf_pinned_counter(&p, kinds[k].map, i, &v);
+			if (ret) {
+				hbpf_pinned_close(&p);
+				return map_err(&p, kinds[k].key, ret);
+			}
+			if (c->json)
+				jw_u64(&w, name, v);
+			else
+				printf("%s %s %llu\n", kinds[k].label, name, (unsigned long long)v);
+		}
+		if (c->json)
+			jw_close_obj(&w);
+	}
+	if (c->json)
+		jw_close_obj(&w);
+	hbpf_pinned_close(&p);
+	return 0;
+}
+
+static void peer_json(struct jw *w, const struct ctl *c, int id, const struct hbpf_peer *pr,
+		      uint64_t now, int full)
+{
+	const char *st = hbpf_peer_state_name(pr->state);
+	char flags[96];
+
+	jw_open_obj(w, NULL);
+	jw_int(w, "id", id);
+	jw_str(w, "name", c->node[id]);
+	jw_str(w, "state", st ? st : "invalid");
+	jw_dec1(w, "last_seen_ms", hbpf_age_ms(now, pr->last_seen_ns));
+	if (full) {
+		hbpf_wire_flags_str(pr->flags, flags, sizeof(flags));
+		jw_u64(w, "rx", pr->rx);
+		jw_u64(w, "echo_rx", pr->echo_rx);
+		jw_dec1(w, "daemon_age_ms", pr->last_hb_ns ? pr->daemon_age_us / 1000.0 : -1);
+		jw_str(w, "flags", flags);
+		jw_u64(w, "deaths", pr->deaths);
+	}
+	jw_close_obj(w);
+}
+
+static int cmd_peers(struct ctl *c, const struct cmd *cmd, int argc, char **argv)
+{
+	unsigned int need = HBPF_PM_BIT(HBPF_PM_PEERS) | HBPF_PM_BIT(HBPF_PM_LINKS);
+	struct hbpf_peer peer[HBPF_MAX_NODES];
+	struct hbpf_pinned p;
+	struct hbpf_cfg kcfg;
+	uint64_t now;
+	struct jw w;
+	int ret, nlinks;
+
+	(void)argv;
+	if (argc)
+		return too_many(cmd);
+	ret = open_maps(c, &p, need, &kcfg);
+	if (ret)
+		return ret;
+	nlinks = kcfg.nlinks < HBPF_MAX_LINKS ? kcfg.nlinks : HBPF_MAX_LINKS;
+	for (int i = 0; i < HBPF_MAX_NODES; i++) {
+		ret = hbpf_pinned_peer(&p, i, &peer[i]);
+		if (ret) {
+			hbpf_pinned_close(&p);
+			return map_err(&p, "peers", ret);
+		}
+	}
+	now = hbpf_now_ns();
+	jw_init(&w, stdout);
+	if (c->json) {
+		jw_open_obj(&w, NULL);
+		jw_open_arr(&w, "peers");
+	} else {
+		printf("%-16s %3s %-11s %13s %10s %10s %14s  %s\n", "PEER", "ID", "STATE",
+		       "LAST-SEEN(ms)", "RX", "ECHO-RX", "DAEMON-AGE(ms)", "FLAGS");
+	}
+	for (int i = 0; i < HBPF_MAX_NODES; i++) {
+		const char *st = hbpf_peer_state_name(peer[i].state);
+		char seen[32], dage[32], flags[96];
+
+		if (i == kcfg.self || !(kcfg.nodes_mask & (1u << i)))
+			continue;
+		if (c->json) {
+			peer_json(&w, c, i, &peer[i], now, 1);
+			continue;
+		}
+		text_ms(seen, sizeof(seen), hbpf_age_ms(now, peer[i].last_seen_ns));
+		text_ms(dage, sizeof(dage),
+			peer[i].last_hb_ns ? peer[i].daemon_age_us / 1000.0 : -1);
+		hbpf_wire_flags_str(peer[i].flags, flags, sizeof(flags));
+		printf("%-16s %3d %-11s %13s %10llu %10llu %14s  %s\n", c->node[i], i,
+		       st ? st : "invalid", seen, (unsigned long long)peer[i].rx,
+		       (unsigned long long)peer[i].echo_rx, dage, flags);
+	}
+	if (c->json) {
+		jw_close_arr(&w);
+		jw_open_arr(&w, "links");
+	} else {
+		printf("\n%-16s %-16s %13s %9s %9s %10s %10s %7s\n", "LINK", "PEER",
+		       "LAST-SEEN(ms)", "RTT(us)", "AVG(us)", "JITTER(us)", "LOST", "LOSS%");
+	}
+	for (int i = 0; i < HBPF_MAX_NODES; i++) {
+		if (i == kcfg.self || !(kcfg.nodes_mask & (1u << i)))
+			continue;
+		for (int l = 0; l < nlinks; l++) {
+			struct hbpf_link lk;
+			char seen[32], loss[32];
+			double pct;
+
+			ret = hbpf_pinned_link(&p, i, l, &lk);
+			if (ret) {
+				hbpf_pinned_close(&p);
+				return map_err(&p, "links", ret);
+			}
+			pct = hbpf_loss_pct(lk.rx, lk.lost);
+			if (c->json) {
+				jw_open_obj(&w, NULL);
+				jw_str(&w, "link", c->link[l]);
+				jw_int(&w, "link_id", l);
+				jw_str(&w, "peer", c->node[i]);
+				jw_int(&w, "peer_id", i);
+				jw_dec1(&w, "last_seen_ms", hbpf_age_ms(now, lk.last_seen_ns));
+				jw_u64(&w, "rx", lk.rx);
+				jw_u64(&w, "echo_rx", lk.echo_rx);
+				jw_dec1(&w, "rtt_us", lk.rtt_ns / 1000.0);
+				jw_dec1(&w, "rtt_avg_us", lk.rtt_avg_ns / 1000.0);
+				jw_dec1(&w, "jitter_us", lk.jitter_ns / 1000.0);
+				jw_u64(&w, "lost", lk.lost);
+				jw_fixed(&w, "loss_pct", pct, 2);
+				jw_close_obj(&w);
+				continue;
+			}
+			text_ms(seen, sizeof(seen), hbpf_age_ms(now, lk.last_seen_ns));
+			if (pct < 0)
+				snprintf(loss, sizeof(loss), "-");
+			else
+				snprintf(loss, sizeof(loss), "%.2f", pct);
+			printf("%-16s %-16s %13s %9.1f %9.1f %10.1f %10llu %7s\n", c->link[l],
+			       c->node[i], seen, lk.rtt_ns / 1000.0, lk.rtt_avg_ns / 1000.0,
+			       lk.jitter_ns / 1000.0, (unsigned long long)lk.lost, loss);
+		}
+	}
+	if (c->json) {
+		jw_close_arr(&w);
+		jw_close_obj(&w);
+	}
+	hbpf_pinned_close(&p);
+	return 0;
+}
+
+/* The daemon's view of one set, for text output: "ONLINE (last step svc_start 12 ms)". */
+static void fmt_dset(char *buf, size_t len, const struct daemon_view *d, const char *name)
+{
+	const struct dset *s = daemon_set(d, name);
+
+	if (!d->answering)
+		snprintf(buf, len, "?");
+	else if (!s)
+		snprintf(buf, len, "unknown to daemon");
+	else if (*s->step && strcmp(s->step, "-"))
+		snprintf(buf, len, "%s (last step %s%s%s%s)", s->state, s->step, *s->ms ? " " : "",
+			 s->ms, *s->ms ? " ms" : "");
+	else
+		snprintf(buf, len, "%s", s->state);
+}
+
+static void dset_json(struct jw *w, const struct daemon_view *d, const char *name)
+{
+	const struct dset *s = d->answering ? daemon_set(d, name) : NULL;
+
+	if (!s) {
+		jw_null(w, "daemon");
+		return;
+	}
+	jw_open_obj(w, "daemon");
+	jw_str(w, "state", s->state);
+	jw_str(w, "step", *s->step && strcmp(s->step, "-") ? s->step : NULL);
+	jw_str(w, "step_ms", *s->ms ? s->ms : NULL);
+	jw_close_obj(w);
+}
+
+static void daemon_json(struct jw *w, const struct daemon_view *d)
+{
+	jw_open_obj(w, "control");
+	jw_bool(w, "answering", d->answering);
+	jw_str(w, "error", d->answering ? NULL : d->why);
+	jw_close_obj(w);
+}
+
+static int cmd_sets(struct ctl *c, const struct cmd *cmd, int argc, char **argv)
+{
+	unsigned int need = HBPF_PM_BIT(HBPF_PM_SETS) | HBPF_PM_BIT(HBPF_PM_VIPS);
+	struct in_addr vips[HBPF_MAX_SET_VIPS];
+	struct daemon_view d;
+	struct hbpf_pinned p;
+	struct hbpf_cfg kcfg;
+	uint64_t now;
+	struct jw w;
+	int ret;
+
+	(void)argv;
+	if (argc)
+		return too_many(cmd);
+	ret = open_maps(c, &p, need, &kcfg);
+	if (ret)
+		return ret;
+	daemon_query(c, &d);
+	now = hbpf_now_ns();
+	jw_init(&w, stdout);
+	if (c->json) {
+		jw_open_obj(&w, NULL);
+		jw_open_arr(&w, "sets");
+	} else {
+		/* The state comes second so that scripts can read it as $2 */
+		printf("%-16s %-10s %-5s %-16s %6s %-17s %-9s %-16s %s\n", "SET", "STATE", "OWNED",
+		       "OWNER", "EPOCH", "VMAC", "CHANGED", "VIPS", "LAST-STEP");
+	}
+	for (int i = 0; i < HBPF_MAX_SETS; i++) {
+		char mac[24], age[24], vipstr[HBPF_MAX_SET_VIPS * 17], step[80];
+		const struct dset *ds = d.answering ? daemon_set(&d, c->set[i]) : NULL;
+		struct hbpf_set s;
+		size_t off = 0;
+		int nv = 0;
+
+		ret = hbpf_pinned_set(&p, i, &s);
+		if (!ret) {
+			nv = hbpf_pinned_vips(&p, i, vips, HBPF_MAX_SET_VIPS);
+			ret = nv < 0 ? nv : 0;
+		}
+		if (ret) {
+			hbpf_pinned_close(&p);
+			return map_err(&p, "sets", ret);
+		}
+		if (!(s.flags & HBPF_SF_CONFIGURED))
+			continue;
+		if (nv > HBPF_MAX_SET_VIPS)
+			nv = HBPF_MAX_SET_VIPS;
+		fmt_mac(mac, sizeof(mac), s.vmac);
+		hbpf_fmt_age(age, sizeof(age), now, s.changed_ns);
+		if (c->json) {
+			jw_open_obj(&w, NULL);
+			jw_int(&w, "id", i);
+			jw_str(&w, "name", c->set[i]);
+			jw_bool(&w, "owned", s.owned);
+			jw_str(&w, "owner",
+			       s.owner == HBPF_NODE_NONE ? NULL : node_name(c, s.owner));
+			jw_u64(&w, "epoch", s.epoch);
+			jw_str(&w, "vmac", mac);
+			jw_open_arr(&w, "vips");
+			for (int v = 0; v < nv; v++)
+				jw_str(&w, NULL, inet_ntoa(vips[v]));
+			jw_close_arr(&w);
+			jw_bool(&w, "auto", s.flags & HBPF_SF_AUTO);
+			jw_dec1(&w, "changed_age_ms", hbpf_age_ms(now, s.changed_ns));
+			dset_json(&w, &d, c->set[i]);
+			jw_close_obj(&w);
+			continue;
+		}
+		vipstr[0] = '\0';
+		for (int v = 0; v < nv; v++)
+			off += snprintf(vipstr + off, sizeof(vipstr) - off, "%s%s", v ? "," : "",
+					inet_ntoa(vips[v]));
+		if (ds && *ds->step && strcmp(ds->step, "-"))
+			snprintf(step, sizeof(step), "%s %s ms", ds->step, ds->ms);
+		else
+			snprintf(step, sizeof(step), "-");
+		printf("%-16s %-10s %-5s %-16s %6u %-17s %-9s %-16s %s\n", c->set[i],
+		       ds	   ? ds->state :
+		       d.answering ? "unknown" :
+				     "?",
+		       s.owned ? "yes" : "no",
+		       s.owner == HBPF_NODE_NONE ? "-" : node_name(c, s.owner), s.epoch, mac, age,
+		       nv ? vipstr : "-", step);
+	}
+	if (c->json) {
+		jw_close_arr(&w);
+		daemon_json(&w, &d);
+		jw_close_obj(&w);
+	} else if (!d.answering) {
+		printf("daemon: not answering (%s)\n", d.why);
+	}
+	hbpf_pinned_close(&p);
+	return 0;
+}
+
+/* Liveness of this node's daemon from its stamp, e.g. "running", "stale". */
+static const char *daemon_state(const struct hbpf_local *l, const struct hbpf_cfg *k,
+				const struct ctl *c, uint64_t now)
+{
+	uint64_t deadline = k->daemon_dead_ns;
+
+	if (!deadline && c->cfg)
+		deadline = (uint64_t)c->cfg->daemon_deadline_ms * 1000000;
+	if (!l->stamp_ns)
+		return "not running";
+	if (l->restart_until_ns > now)
+		return "restarting";
+	if (deadline && now > l->stamp_ns && now - l->stamp_ns > deadline)
+		return "stale";
+	return "running";
+}
+
+static int status_text(const struct ctl *c, const struct hbpf_pinned *p, const struct hbpf_cfg *k,
+		       const struct hbpf_local *l, const struct daemon_view *d, uint64_t now)
+{
+	const char *dst = daemon_state(l, k, c, now);
+	char a[32], b[32], e[32], f[32], g[32];
+	int ret, any = 0;
+
+	printf("node: %s (id %u), cluster %u\n", node_name(c, k->self), k->self, k->cluster);
+	hbpf_fmt_age(a, sizeof(a), now, l->stamp_ns);
+	if (!strcmp(dst, "not running"))
+		printf("daemon: not running (no liveness stamp)\n");
+	else if (!strcmp(dst, "restarting"))
+		printf("daemon: restarting, pid %u, %.0f ms of grace left\n", l->pid,
+		       (l->restart_until_ns - now) / 1e6);
+	else
+		printf("daemon: %s, pid %u, stamp %s ago\n", dst, l->pid, a);
+	fmt_ns(a, sizeof(a), k->interval_ns);
+	fmt_ns(b, sizeof(b), k->detect_ns);
+	fmt_ns(e, sizeof(e), k->daemon_dead_ns);
+	fmt_ns(f, sizeof(f), k->demote_ns);
+	hbpf_fmt_age(g, sizeof(g), now, l->last_tx_ns);
+	printf("timers: interval %s, peer deadline %s, daemon deadline %s, self demote %s, "
+	       "last heartbeat sent %s%s\n",
+	       a, b, e, f, g, l->last_tx_ns ? " ago" : "");
+	for (int i = 0; i < HBPF_MAX_NODES; i++) {
+		const char *st;
+		struct hbpf_peer pr;
+
+		if (i == k->self || !(k->nodes_mask & (1u << i)))
+			continue;
+		ret = hbpf_pinned_peer(p, i, &pr);
+		if (ret)
+			return map_err(p, "peers", ret);
+		st = hbpf_peer_state_name(pr.state);
+		hbpf_fmt_age(a, sizeof(a), now, pr.last_seen_ns);
+		printf("peer %s (%d): %s, last seen %s%s\n", c->node[i], i, st ? st : "invalid", a,
+		       pr.last_seen_ns ? " ago" : "");
+	}
+	for (int i = 0; i < HBPF_MAX_SETS; i++) {
+		char ds[160];
+		struct hbpf_set s;
+
+		ret = hbpf_pinned_set(p, i, &s);
+		if (ret)
+			return map_err(p, "sets", ret);
+		if (!(s.flags & HBPF_SF_CONFIGURED))
+			continue;
+		hbpf_fmt_age(a, sizeof(a), now, s.changed_ns);
+		fmt_dset(ds, sizeof(ds), d, c->set[i]);
+		printf("set %s (%d): %s, owner %s, epoch %u, since %s", c->set[i], i,
+		       s.owned ? "owned here" : "not owned",
+		       s.owner == HBPF_NODE_NONE ? "-" : node_name(c, s.owner), s.epoch, a);
+		if (d->answering)
+			printf(", daemon %s", ds);
+		printf("\n");
+	}
+	for (int i = 0; i < HBPF_DROP_MAX; i++) {
+		uint64_t v;
+
+		ret = hbpf_pinned_counter(p, HBPF_PM_DROPS, i, &v);
+		if (ret)
+			return map_err(p, "drops", ret);
+		if (!v)
+			continue;
+		printf("%s %s %llu", any++ ? "," : "drops:", hbpf_drop_name(i),
+		       (unsigned long long)v);
+	}
+	if (any)
+		printf("\n");
+	if (!d->answering)
+		printf("daemon: not answering (%s)\n", d->why);
+	return 0;
+}
+
+static int status_json(const struct ctl *c, const struct hbpf_pinned *p, const struct hbpf_cfg *k,
+		       const struct hbpf_local *l, const struct daemon_view *d, uint64_t now)
+{
+	struct jw w;
+	int ret;
+
+	jw_init(&w, stdout);
+	jw_open_obj(&w, NULL);
+	jw_open_obj(&w, "node");
+	jw_int(&w, "id", k->self);
+	jw_str(&w, "name", node_name(c, k->self));
+	jw_close_obj(&w);
+	jw_u64(&w, "cluster", k->cluster);
+	jw_open_obj(&w, "daemon");
+	jw_str(&w, "state", daemon_state(l, k, c, now));
+	jw_u64(&w, "pid", l->pid);
+	jw_dec1(&w, "stamp_age_ms", hbpf_age_ms(now, l->stamp_ns));
+	jw_dec1(&w, "restart_left_ms",
+		l->restart_until_ns > now ? (l->restart_until_ns - now) / 1e6 : -1);
+	jw_close_obj(&w);
+	jw_open_obj(&w, "timers");
+	jw_dec1(&w, "interval_ms", k->interval_ns / 1e6);
+	jw_dec1(&w, "detect_ms", k->detect_ns / 1e6);
+	jw_dec1(&w, "daemon_dead_ms", k->daemon_dead_ns / 1e6);
+	jw_dec1(&w, "demote_ms", k->demote_ns / 1e6);
+	jw_dec1(&w, "last_tx_age_ms", hbpf_age_ms(now, l->last_tx_ns));
+	jw_close_obj(&w);
+	jw_open_arr(&w, "peers");
+	for (int i = 0; i < HBPF_MAX_NODES; i++) {
+		struct hbpf_peer pr;
+
+		if (i == k->self || !(k->nodes_mask & (1u << i)))
+			continue;
+		ret = hbpf_pinned_peer(p, i, &pr);
+		if (ret)
+			return map_err(p, "peers", ret);
+		peer_json(&w, c, i, &pr, now, 0);
+	}
+	jw_close_arr(&w);
+	jw_open_arr(&w, "sets");
+	for (int i = 0; i < HBPF_MAX_SETS; i++) {
+		struct hbpf_set s;
+
+		ret = hbpf_pinned_set(p, i, &s);
+		if (ret)
+			return map_err(p, "sets", ret);
+		if (!(s.flags & HBPF_SF_CONFIGURED))
+			continue;
+		jw_open_obj(&w, NULL);
+		jw_int(&w, "id", i);
+		jw_str(&w, "name", c->set[i]);
+		jw_bool(&w, "owned", s.owned);
+		jw_str(&w, "owner", s.owner == HBPF_NODE_NONE ? NULL : node_name(c, s.owner));
+		jw_u64(&w, "epoch", s.epoch);
+		jw_dec1(&w, "changed_age_ms", hbpf_age_ms(now, s.changed_ns));
+		dset_json(&w, d, c->set[i]);
+		jw_close_obj(&w);
+	}
+	jw_close_arr(&w);
+	jw_open_obj(&w, "drops");
+	for (int i = 0; i < HBPF_DROP_MAX; i++) {
+		uint64_t v;
+
+		ret = hbpf_pinned_counter(p, HBPF_PM_DROPS, i, &v);
+		if (ret)
+			return map_err(p, "drops", ret);
+		if (v)
+			jw_u64(&w, hbpf_drop_name(i), v);
+	}
+	jw_close_obj(&w);
+	daemon_json(&w, d);
+	jw_close_obj(&w);
+	return 0;
+}
+
+static int cmd_status(struct ctl *c, const struct cmd *cmd, int argc, char **argv)
+{
+	unsigned int need = HBPF_PM_BIT(HBPF_PM_LOCAL) | HBPF_PM_BIT(HBPF_PM_SETS) |
+			    HBPF_PM_BIT(HBPF_PM_PEERS) | HBPF_PM_BIT(HBPF_PM_DROPS);
+	struct daemon_view d;
+	struct hbpf_pinned p;
+	struct hbpf_local l;
+	struct hbpf_cfg kcfg;
+	uint64_t now;
+	int ret;
+
+	(void)argv;
+	if (argc)
+		return too_many(cmd);
+	ret = open_maps(c, &p, need, &kcfg);
+	if (ret)
+		return ret;
+	ret = hbpf_pinned_local(&p, &l);
+	if (ret) {
+		hbpf_pinned_close(&p);
+		return map_err(&p, "local", ret);
+	}
+	daemon_query(c, &d);
+	now = hbpf_now_ns();
+	if (c->json)
+		ret = status_json(c, &p, &kcfg, &l, &d, now);
+	else
+		ret = status_text(c, &p, &kcfg, &l, &d, now);
+	hbpf_pinned_close(&p);
+	return ret;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Actions over the control socket */
+
+static void list_names(char *buf, size_t len, const struct hbpf_config *cfg, int sets)
+{
+	size_t off = 0;
+	int n = sets ? cfg->nsets : cfg->nnodes;
+
+	buf[0] = '\0';
+	for (int i = 0; i < n && off < len; i++)
+		off += snprintf(buf + off, len - off, "%s%s", i ? ", " : "",
+				sets ? cfg->sets[i].name : cfg->nodes[i].name);
+	if (!n)
+		snprintf(buf, len, "none");
+}
+
+/* 0 when name may be sent as a set (sets != 0) or node; else prints why and returns 64. */
+static int check_name(const struct ctl *c, const char *name, int sets)
+{
+	const char *what = sets ? "set" : "node";
+	char list[HBPF_MAX_SETS * NAMELEN];
+
+	if (!hbpf_valid_name(name)) {
+		fprintf(stderr,
+			"hbpfctl: invalid %s name '%s' (1 to %d characters of A-Z a-z 0-9 _ . -)\n",
+			what, name, HBPF_NAME_MAX - 1);
+		return EXIT_USAGE;
+	}
+	if (!c->cfg)
+		return 0;
+	if (sets ? !!hbpf_config_set(c->cfg, name) : !!hbpf_config_node(c->cfg, name))
+		return 0;
+	list_names(list, sizeof(list), c->cfg, sets);
+	fprintf(stderr, "hbpfctl: unknown %s '%s' (%ss: %s)\n", what, name, what, list);
+	return EXIT_USAGE;
+}
+
+static int cmd_action(struct ctl *c, const struct cmd *cmd, int argc, char **argv)
+{
+	char req[HBPF_CTL_MAX], why[512];
+	char *reply = NULL, *last, *save = NULL, *l;
+	size_t off;
+	int ret;
+
+	if (argc != cmd->nset + cmd->nnode) {
+		fprintf(stderr, "hbpfctl: %s: %s\n", cmd->name,
+			argc < cmd->nset + cmd->nnode ? "missing argument" : "too many arguments");
+		cmd_usage(cmd);
+		return EXIT_USAGE;
+	}
+	if (cmd->nset && (ret = check_name(c, argv[0], 1)))
+		return ret;
+	if (cmd->nnode && (ret = check_name(c, argv[1], 0)))
+		return ret;
+	off = snprintf(req, sizeof(req), "%s", cmd->name);
+	for (int i = 0; i < argc; i++)
+		off += snprintf(req + off, sizeof(req) - off, " %s", argv[i]);
+	ret = hbpf_ctl_request(c->sock_path, req, ACTION_TIMEOUT_MS, &reply, why, sizeof(why));
+	if (ret) {
+		fprintf(stderr, "hbpfctl: %s\n", why);
+		return EXIT_UNREACH;
+	}
+	last = hbpf_reply_last_line(reply);
+	if (last != reply)
+		for (l = strtok_r(reply, "\n", &save); l; l = strtok_r(NULL, "\n", &save))
+			printf("%s\n", l);
+	if (reply_ok(last)) {
+		printf("%s\n", last);
+		ret = 0;
+	} else if (!strncmp(last, "error:", 6)) {
+		fprintf(stderr, "%s\n", last);
+		ret = EXIT_FAIL;
+	} else {
+		fprintf(stderr, "hbpfctl: reply from %s does not end in ok or error: '%s'\n",
+			c->sock_path, last);
+		ret = EXIT_FAIL;
+	}
+	free(reply);
+	return ret;
+}
+
+static int cmd_check(struct ctl *c, const struct cmd *cmd, int argc, char **argv)
+{
+	struct hbpf_config *cfg;
+	char err[512];
+	int ret;
+
+	if (argc > 1)
+		return too_many(cmd);
+	cfg = calloc(1, sizeof(*cfg));
+	if (!cfg) {
+		fprintf(stderr, "hbpfctl: out of memory\n");
+		return EXIT_FAIL;
+	}
+	ret = hbpf_config_load(argc ? argv[0] : c->conf_path, cfg, err, sizeof(err));
+	if (ret) {
+		fprintf(stderr, "%s\n", err);
+		free(cfg);
+		return EXIT_FAIL;
+	}
+	hbpf_config_dump(cfg, stdout);
+	printf("configuration OK\n");
+	free(cfg);
+	return 0;
+}
+
+/* ------------------------------------------------------------------------ */
+
+static const struct cmd cmds[] = {
+	{ "status", cmd_status, "", "this node, its daemon, peers and sets at a glance", 0, 0 },
+	{ "peers", cmd_peers, "", "per-peer liveness and per-link statistics", 0, 0 },
+	{ "sets", cmd_sets, "", "service sets: owner, epoch, VMAC, VIPs, daemon state", 0, 0 },
+	{ "counters", cmd_counters, "", "kernel drop reasons and work counters", 0, 0 },
+	{ "move", cmd_action, "SET NODE", "hand SET over to NODE", 1, 1 },
+	{ "acquire", cmd_action, "SET", "take SET on this node", 1, 0 },
+	{ "release", cmd_action, "SET", "stop SET on this node, no handoff", 1, 0 },
+	{ "reset", cmd_action, "SET", "clear SET's FAILED state", 1, 0 },
+	{ "restart", cmd_action, "", "clean daemon restart; sets stay where they are", 0, 0 },
+	{ "shutdown", cmd_action, "", "the daemon releases its sets and exits", 0, 0 },
+	{ "ping", cmd_action, "", "check that the daemon answers", 0, 0 },
+	{ "check", cmd_check, "[CONFIG]", "validate a configuration file", 0, 0 },
+};
+#define NCMDS ((int)(sizeof(cmds) / sizeof(cmds[0])))
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: hbpfctl [-c CONFIG] [-p PIN_ROOT] [-s SOCKET] [-j] [-h] COMMAND [ARGS]\n"
+		   "options:\n"
+		   "  -c, --config CONFIG   configuration file (default " CONF_DEFAULT ")\n"
+		   "  -p, --pin-root DIR    pinned maps root (default " HBPF_PIN_ROOT_DEFAULT ")\n"
+		   "  -s, --socket PATH     daemon control socket (default " HBPF_CTL_SOCKET ")\n"
+		   "  -j, --json            JSON output (status, peers, sets, counters)\n"
+		   "  -h, --help            this help\n"
+		   "commands (any unambiguous prefix will do):\n");
+	for (int i = 0; i < NCMDS; i++) {
+		char buf[32];
+
+		snprintf(buf, sizeof(buf), "%s %s", cmds[i].name, cmds[i].args);
+		fprintf(f, "  %-17s %s\n", buf, cmds[i].help);
+	}
+}
+
+static const struct cmd *find_cmd(const char *word)
+{
+	const char *names[NCMDS];
+	char list[256];
+	size_t off = 0;
+	int i;
+
+	for (i = 0; i < NCMDS; i++)
+		names[i] = cmds[i].name;
+	i = hbpf_match_prefix(word, names, NCMDS);
+	if (i >= 0)
+		return &cmds[i];
+	if (i == -ENOENT) {
+		fprintf(stderr, "hbpfctl: unknown command '%s' (try hbpfctl -h)\n", word);
+		return NULL;
+	}
+	list[0] = '\0';
+	for (i = 0; i < NCMDS; i++)
+		if (!strncmp(word, cmds[i].name, strlen(word)))
+			off += snprintf(list + off, sizeof(list) - off, "%s%s", off ? ", " : "",
+					cmds[i].name);
+	fprintf(stderr, "hbpfctl: ambiguous command '%s' (%s)\n", word, list);
+	return NULL;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "pin-root", required_argument, NULL, 'p' },
+		{ "socket", required_argument, NULL, 's' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct ctl c = {
+		.conf_path = CONF_DEFAULT,
+		.pin_root = HBPF_PIN_ROOT_DEFAULT,
+		.sock_path = HBPF_CTL_SOCKET,
+	};
+	const struct cmd *cmd;
+	int opt, ret;
+
+	/* "+": options end at the command, so its arguments are never parsed as ours */
+	while ((opt = getopt_long(argc, argv, "+c:p:s:jh", longopts, NULL)) != -1) {
+		switch (opt) {
+		case 'c':
+			c.conf_path = optarg;
+			c.conf_explicit = 1;
+			break;
+		case 'p':
+			c.pin_root = optarg;
+			break;
+		case 's':
+			c.sock_path = optarg;
+			break;
+		case 'j':
+			c.json = 1;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return EXIT_USAGE;
+		}
+	}
+	if (optind >= argc) {
+		fprintf(stderr, "hbpfctl: missing command\n");
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	cmd = find_cmd(argv[optind]);
+	if (!cmd)
+		return EXIT_USAGE;
+	if (c.json && cmd->fn != cmd_status && cmd->fn != cmd_peers && cmd->fn != cmd_sets &&
+	    cmd->fn != cmd_counters) {
+		fprintf(stderr, "hbpfctl: -j is not supported by '%s'\n", cmd->name);
+		return EXIT_USAGE;
+	}
+	if (*c.pin_root == '\0' || *c.sock_path == '\0' || *c.conf_path == '\0') {
+		fprintf(stderr, "hbpfctl: empty path given to -c, -p or -s\n");
+		return EXIT_USAGE;
+	}
+	if (cmd->fn != cmd_check)
+		load_config(&c);
+	ret = cmd->fn(&c, cmd, argc - optind - 1, argv + optind + 1);
+	free(c.cfg);
+	return ret;
+}
