@@ -262,7 +262,8 @@ static void apply(struct setrt *s, const struct fsm_action *act)
 					 (double)(now - s->trigger_ns) / 1e6);
 			s->trigger_ns = 0;
 		}
-		run_notify(d, s, act->old_state, act->new_state, s->m.why);
+		run_notify(d, s, act->old_state, act->new_state,
+			   act->new_state == FSM_FAILED ? s->m.why : s->reason);
 	}
 	if (act->act == FSM_ACT_RUN) {
 		s->m.step_ns = now;
@@ -290,6 +291,9 @@ static void step_finished(struct setrt *s, int ok, const char *why)
 void set_event(struct setrt *s, int ev, int arg, const char *why)
 {
 	struct fsm_action act;
+
+	if (why && ev != FSM_EV_STEP_OK && ev != FSM_EV_STEP_FAIL)
+		snprintf(s->reason, sizeof(s->reason), "%s", why);
 
 	if (fsm_step(&s->m, ev, arg, why, kern_now_ns(), &act) == 0)
 		apply(s, &act);

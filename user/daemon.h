@@ -33,6 +33,7 @@ struct setrt {
 	uint64_t trigger_ns;		/* what started the current plan (kernel ts) */
 	int trigger_reason;		/* HBPF_RS_* or 0 for a command */
 	int target;			/* handoff target of the running release */
+	char reason[64];		/* what started the current plan (notify hook) */
 	/* timings of the last takeover/release, for status and logs */
 	uint64_t last_plan_ms_x1000;	/* plan duration, us */
 	int last_step;			/* kind of the step last run */

@@ -398,14 +398,15 @@ int daemon_setup(struct daemon *d)
 		log_warnx("cannot fill the BPF maps: %s", strerror(-err));
 		return err;
 	}
+	/* Daemon liveness before the programs see traffic: their first echoes
+	 * already tell the peers that this daemon is up. */
+	d->k.local->stamp_ns = now;
+	d->k.local->pid = getpid();
+	d->k.local->flags = HBPF_WF_DAEMON_UP | (d->pub_carrier ? HBPF_WF_PUBLIC_UP : 0) |
+			    (d->k.local->flags & HBPF_WF_RESTARTING);
 	err = attach_all(d);
 	if (err)
 		return err;
-
-	/* Daemon liveness: stamp first, then announce, then start the timers. */
-	d->k.local->stamp_ns = now;
-	d->k.local->pid = getpid();
-	d->k.local->flags = HBPF_WF_DAEMON_UP | (d->pub_carrier ? HBPF_WF_PUBLIC_UP : 0);
 	err = kern_arm(&d->k);
 	if (err)
 		return err;

@@ -124,7 +124,9 @@ EOF
 # start_node N: start hbpfd on node nN (in the foreground, logging to a file).
 start_node() {
 	local n=$1
-	lab_exec "n$n" "$HBPFD" -d -c "$RUN/hbpf.conf" -N "n$n" -p "$PIN/n$n" \
+	# Not through lab_exec: a backgrounded shell function would be a
+	# subshell, and $! must be hbpfd itself (lab.sh and nsenter exec).
+	"$LAB" exec "$PREFIX" "n$n" "$HBPFD" -d -c "$RUN/hbpf.conf" -N "n$n" -p "$PIN/n$n" \
 		-s "$RUN/n$n.sock" >>"$RUN/n$n.log" 2>&1 &
 	eval "DPID$n=$!"
 	DAEMON_PIDS="${DAEMON_PIDS:-} $!"
@@ -188,7 +190,7 @@ probe() {
 
 # probe_bg MS OUT: start the prober in the background.
 probe_bg() {
-	lab_exec c "$PROBER" -q -t "$VIP:7" -d "$1" >"$2" 2>&1 &
+	"$LAB" exec "$PREFIX" c "$PROBER" -q -t "$VIP:7" -d "$1" >"$2" 2>&1 &
 	PROBER_PID=$!
 }
 

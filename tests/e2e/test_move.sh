@@ -25,7 +25,9 @@ stop n1 web marker
 start n0 web marker"
 [ "$(cat "$RUN/service.events")" = "$expect" ] ||
 	fail "service events: $(tr '\n' ';' <"$RUN/service.events")"
-grep -q "web offline online" "$RUN/notify.events" || fail "notify hook not run"
+grep -q "^web acquiring online kernel takeover" "$RUN/notify.events" ||
+	fail "notify hook not run: $(tr '\n' ';' <"$RUN/notify.events")"
+grep -q "^web online releasing move" "$RUN/notify.events" || fail "no notify for the release"
 # Bad requests are refused and change nothing.
 ctl 0 move web nX >/dev/null 2>&1 && fail "move to an unknown node accepted"
 ctl 0 move nope n1 >/dev/null 2>&1 && fail "move of an unknown set accepted"
