@@ -205,7 +205,6 @@ static __always_inline int egress(struct __sk_buff *skb)
 	return TC_ACT_OK;
 }
 
-
 /*
  * Ingress half of the gate, at tc (after XDP): a frame for an owned VIP that
  * arrived addressed to the set's VMAC was classified PACKET_OTHERHOST when

@@ -66,8 +66,8 @@ __noinline __u32 next_owner(__u32 s, __u32 self, __u32 dead)
 			continue;
 		}
 		peer = get_peer(n);
-		if (peer && peer->state == HBPF_PEER_ALIVE &&
-		    (peer->flags & HBPF_WF_PUBLIC_UP) && !(peer->flags & HBPF_WF_SHUTDOWN))
+		if (peer && peer->state == HBPF_PEER_ALIVE && (peer->flags & HBPF_WF_PUBLIC_UP) &&
+		    !(peer->flags & HBPF_WF_SHUTDOWN))
 			return n;
 	}
 	return HBPF_NODE_NONE;

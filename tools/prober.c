@@ -31,15 +31,15 @@
 #include <time.h>
 #include <unistd.h>
 
-#define LAB_NET		0xc6120000u /* 198.18.0.0 */
-#define LAB_MASK	0xfffe0000u /* /15: the only range a lab tool may send to */
-#define MAX_PROBES	2000000u /* hard cap whatever -d and -i say */
+#define LAB_NET 0xc6120000u  /* 198.18.0.0 */
+#define LAB_MASK 0xfffe0000u /* /15: the only range a lab tool may send to */
+#define MAX_PROBES 2000000u  /* hard cap whatever -d and -i say */
 #define MAX_DURATION_MS 600000u
-#define MAX_NODES	32 /* distinct answering names tracked (bits of a u32) */
-#define NAME_LEN	32
-#define MAX_SEQ_LIST	64 /* changes listed in sequence=, then "..." */
-#define RX_BATCH	64
-#define NODE_NONE	0xff
+#define MAX_NODES 32 /* distinct answering names tracked (bits of a u32) */
+#define NAME_LEN 32
+#define MAX_SEQ_LIST 64 /* changes listed in sequence=, then "..." */
+#define RX_BATCH 64
+#define NODE_NONE 0xff
 
 struct opts {
 	struct sockaddr_in target;
@@ -53,9 +53,9 @@ struct opts {
 /* One probe: 16 bytes so the hard cap stays at 32 MB. */
 struct probe {
 	uint32_t send_us; /* since start */
-	uint32_t rtt_us; /* of the first answer */
-	uint32_t nodes; /* bit i: node i answered in time */
-	uint8_t first; /* node of the first answer, NODE_NONE if none */
+	uint32_t rtt_us;  /* of the first answer */
+	uint32_t nodes;	  /* bit i: node i answered in time */
+	uint8_t first;	  /* node of the first answer, NODE_NONE if none */
 	uint8_t pad[3];
 };
 
@@ -79,8 +79,8 @@ struct summary {
 struct prober {
 	struct opts o;
 	struct probe *p;
-	uint32_t cap; /* slots allocated */
-	uint32_t sent; /* probes sent, = next sequence number */
+	uint32_t cap;	/* slots allocated */
+	uint32_t sent;	/* probes sent, = next sequence number */
 	uint32_t final; /* probes [0, final) are folded into sum */
 	uint64_t start_ns;
 	char names[MAX_NODES][NAME_LEN];
@@ -452,9 +452,8 @@ static int run(struct prober *pr, int sock, int tfd, const sigset_t *wait_mask)
 {
 	uint64_t dur_ns = pr->o.duration_ms * 1000000ull, iv_ns = pr->o.interval_us * 1000ull;
 	uint64_t slot = 0, exp, t, next_live;
-	struct pollfd pfd[2] = { { .fd = sock, .events = POLLIN },
-				 { .fd = tfd, .events = POLLIN } };
-	struct itimerspec its = { 0 };
+	struct pollfd pfd[2] = {{.fd = sock, .events = POLLIN}, {.fd = tfd, .events = POLLIN}};
+	struct itimerspec its = {0};
 
 	pr->start_ns = now_ns();
 	next_live = pr->start_ns + 1000000000ull;
@@ -493,7 +492,7 @@ static int run(struct prober *pr, int sock, int tfd, const sigset_t *wait_mask)
 static void final_drain(struct prober *pr, int sock, const sigset_t *wait_mask)
 {
 	uint64_t end = now_ns() + pr->o.timeout_ms * 1000000ull, t;
-	struct pollfd pfd = { .fd = sock, .events = POLLIN };
+	struct pollfd pfd = {.fd = sock, .events = POLLIN};
 	sig_atomic_t seen = got_signal;
 	struct timespec ts;
 
@@ -593,8 +592,8 @@ static void print_summary(const struct prober *pr)
 
 int main(int argc, char **argv)
 {
-	struct sigaction sa = { .sa_handler = on_signal };
-	struct prober pr = { 0 };
+	struct sigaction sa = {.sa_handler = on_signal};
+	struct prober pr = {0};
 	sigset_t block, wait_mask;
 	uint64_t want;
 	int sock = -1, tfd = -1, err;

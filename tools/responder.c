@@ -22,10 +22,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define PROBE_TAG    "HBPF-PROBE "
+#define PROBE_TAG "HBPF-PROBE "
 #define NAME_MAX_LEN 31
-#define LAB_NET	     0xc6120000u /* 198.18.0.0 */
-#define LAB_MASK     0xfffe0000u /* /15 */
+#define LAB_NET 0xc6120000u  /* 198.18.0.0 */
+#define LAB_MASK 0xfffe0000u /* /15 */
 
 static volatile sig_atomic_t stop;
 
@@ -123,7 +123,7 @@ static void parse_args(int argc, char **argv, struct opts *o)
 
 static int open_socket(const struct opts *o)
 {
-	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons(o->port) };
+	struct sockaddr_in sin = {.sin_family = AF_INET, .sin_port = htons(o->port)};
 	int one = 1, fd, err;
 
 	if (inet_pton(AF_INET, o->bind_addr, &sin.sin_addr) != 1)
@@ -228,7 +228,7 @@ static int serve_one(int fd, const char *name)
 {
 	char buf[512], reply[64], cbuf[CMSG_SPACE(sizeof(struct in_pktinfo))];
 	struct sockaddr_in from;
-	struct iovec iov = { .iov_base = buf, .iov_len = sizeof(buf) };
+	struct iovec iov = {.iov_base = buf, .iov_len = sizeof(buf)};
 	struct msghdr mh = {
 		.msg_name = &from,
 		.msg_namelen = sizeof(from),
@@ -271,10 +271,10 @@ static int serve_one(int fd, const char *name)
 
 int main(int argc, char **argv)
 {
-	struct sigaction sa = { .sa_handler = on_signal };
+	struct sigaction sa = {.sa_handler = on_signal};
 	unsigned long long answered = 0, errors = 0;
-	struct pollfd pfd = { .events = POLLIN };
-	struct opts o = { 0 };
+	struct pollfd pfd = {.events = POLLIN};
+	struct opts o = {0};
 	sigset_t block, wait_mask;
 	int fd, err;
 

@@ -21,15 +21,15 @@
 #define LINE_MAX_BYTES 1024
 #define MAX_TOKENS 24
 #define FILE_MAX_BYTES (1 << 20)
-#define IFNAME_MAX 15	/* IFNAMSIZ - 1 */
+#define IFNAME_MAX 15 /* IFNAMSIZ - 1 */
 
 enum { CTX_TOP, CTX_NODE, CTX_SET, CTX_SERVICE, CTX_N };
 
-static const char *const ctx_where[CTX_N] = { "at top level", "in a node block",
-					      "in a set block", "in a service block" };
+static const char *const ctx_where[CTX_N] = {"at top level", "in a node block", "in a set block",
+					     "in a service block"};
 
 struct args {
-	char *rest;		/* everything after the directive word, trimmed */
+	char *rest; /* everything after the directive word, trimmed */
 	int ntok;
 	char *tok[MAX_TOKENS];
 };
@@ -38,16 +38,16 @@ struct parser;
 
 struct directive {
 	const char *name;
-	int ctx;		/* CTX_* it belongs to */
-	const char *usage;	/* shown when the values do not fit */
-	int min, max;		/* value count; max < 0: the rest of the line */
-	int multi;		/* may appear more than once per block */
-	int block;		/* opens a block with '{' */
-	int (*fn)(struct parser *p, struct args *a);	/* or NULL: a plain value */
-	int type;		/* V_*: how a plain value is parsed */
-	int target;		/* T_*: the struct it is stored in */
-	size_t off;		/* offset of the field in that struct */
-	uint32_t lo, hi;	/* range (ms for durations), or the buffer size */
+	int ctx;	   /* CTX_* it belongs to */
+	const char *usage; /* shown when the values do not fit */
+	int min, max;	   /* value count; max < 0: the rest of the line */
+	int multi;	   /* may appear more than once per block */
+	int block;	   /* opens a block with '{' */
+	int (*fn)(struct parser *p, struct args *a); /* or NULL: a plain value */
+	int type;				     /* V_*: how a plain value is parsed */
+	int target;				     /* T_*: the struct it is stored in */
+	size_t off;				     /* offset of the field in that struct */
+	uint32_t lo, hi; /* range (ms for durations), or the buffer size */
 };
 
 enum { V_NONE, V_U32, V_MS, V_CMD };
@@ -61,9 +61,9 @@ struct parser {
 	int line;
 	int ctx;
 	int block_line[CTX_N];
-	char prefix[2 * HBPF_NAME_MAX + 24];	/* "set web: service http: " */
-	const struct directive *dir;		/* directive being parsed */
-	int *seen;				/* per directive: line, 0 = not yet */
+	char prefix[2 * HBPF_NAME_MAX + 24]; /* "set web: service http: " */
+	const struct directive *dir;	     /* directive being parsed */
+	int *seen;			     /* per directive: line, 0 = not yet */
 	struct hbpf_cfg_node *node;
 	struct hbpf_cfg_set *set;
 	struct hbpf_cfg_service *svc;
@@ -213,8 +213,7 @@ static int get_name(struct parser *p, const char *what, const char *s, char *out
 static int get_ifname(struct parser *p, const char *s, char *out)
 {
 	if (strlen(s) > IFNAME_MAX)
-		return verr(p, "interface name \"%s\" is longer than %d characters", s,
-			    IFNAME_MAX);
+		return verr(p, "interface name \"%s\" is longer than %d characters", s, IFNAME_MAX);
 	if (!*s || !name_chars_ok(s) || !strcmp(s, ".") || !strcmp(s, ".."))
 		return verr(p, "\"%s\" is not a valid interface name", s);
 	strcpy(out, s);
@@ -320,8 +319,7 @@ static int d_links(struct parser *p, struct args *a)
 	int i, j, err;
 
 	if (a->ntok > HBPF_MAX_LINKS)
-		return verr(p, "%d links given, at most %d are supported", a->ntok,
-			    HBPF_MAX_LINKS);
+		return verr(p, "%d links given, at most %d are supported", a->ntok, HBPF_MAX_LINKS);
 	for (i = 0; i < a->ntok; i++) {
 		err = get_name(p, "link name", a->tok[i], c->link_names[i]);
 		if (err)
@@ -410,8 +408,7 @@ static int d_id(struct parser *p, struct args *a)
 		return err;
 	for (i = 0; i < c->nnodes - 1; i++)
 		if (c->nodes[i].id == v)
-			return verr(p, "id %u is already used by node \"%s\"", v,
-				    c->nodes[i].name);
+			return verr(p, "id %u is already used by node \"%s\"", v, c->nodes[i].name);
 	p->node->id = (uint8_t)v;
 	return 0;
 }
@@ -567,44 +564,43 @@ static int d_service(struct parser *p, struct args *a)
 #define FN(f) f, V_NONE, T_NONE, 0, 0, 0
 
 static const struct directive directives[] = {
-	{ "cluster", CTX_TOP, "cluster ID", 1, 1, 0, 0, NULL, V_U32, TOP(cluster), 1, UINT32_MAX },
-	{ "port", CTX_TOP, "port NUMBER", 1, 1, 0, 0, FN(d_port) },
-	{ "interval", CTX_TOP, "interval DURATION", 1, 1, 0, 0, NULL, V_MS, TOP(interval_ms),
-	  1, 1000 },
-	{ "detect-mult", CTX_TOP, "detect-mult NUMBER", 1, 1, 0, 0, NULL, V_U32,
-	  TOP(detect_mult), 2, 100 },
-	{ "daemon-deadline", CTX_TOP, "daemon-deadline DURATION", 1, 1, 0, 0, NULL, V_MS,
-	  TOP(daemon_deadline_ms), 1, 60000 },
-	{ "garp-count", CTX_TOP, "garp-count NUMBER", 1, 1, 0, 0, NULL, V_U32, TOP(garp_count),
-	  1, 50 },
-	{ "garp-spacing", CTX_TOP, "garp-spacing DURATION", 1, 1, 0, 0, NULL, V_MS,
-	  TOP(garp_spacing_ms), 0, 1000 },
-	{ "notify", CTX_TOP, "notify COMMAND", 1, -1, 0, 0, NULL, V_CMD, TOP(notify), 0,
-	  HBPF_CMD_MAX },
-	{ "socket-group", CTX_TOP, "socket-group GROUP", 1, 1, 0, 0, FN(d_socket_group) },
-	{ "links", CTX_TOP, "links NAME...", 1, MAX_TOKENS, 0, 0, FN(d_links) },
-	{ "node", CTX_TOP, "node NAME {", 1, 1, 1, 1, FN(d_node) },
-	{ "set", CTX_TOP, "set NAME {", 1, 1, 1, 1, FN(d_set) },
-	{ "id", CTX_NODE, "id NUMBER", 1, 1, 0, 0, FN(d_id) },
-	{ "public", CTX_NODE, "public IFNAME", 1, 1, 0, 0, FN(d_public) },
-	{ "link", CTX_NODE, "link NAME IFNAME ADDRESS", 3, 3, 1, 0, FN(d_link) },
-	{ "vip", CTX_SET, "vip ADDRESS[/PREFIX]", 1, 1, 1, 0, FN(d_vip) },
-	{ "vmac", CTX_SET, "vmac xx:xx:xx:xx:xx:xx", 1, 1, 0, 0, FN(d_vmac) },
-	{ "nodes", CTX_SET, "nodes NODE...", 1, MAX_TOKENS, 0, 0, FN(d_nodes) },
-	{ "autofailover", CTX_SET, "autofailover yes|no", 1, 1, 0, 0, FN(d_autofailover) },
-	{ "failback", CTX_SET, "failback manual|auto", 1, 1, 0, 0, FN(d_failback) },
-	{ "service", CTX_SET, "service NAME {", 1, 1, 1, 1, FN(d_service) },
-	{ "start", CTX_SERVICE, "start COMMAND", 1, -1, 0, 0, NULL, V_CMD, SVC(start), 0,
-	  CMD(start) },
-	{ "stop", CTX_SERVICE, "stop COMMAND", 1, -1, 0, 0, NULL, V_CMD, SVC(stop), 0,
-	  CMD(stop) },
-	{ "monitor", CTX_SERVICE, "monitor COMMAND", 1, -1, 0, 0, NULL, V_CMD, SVC(monitor), 0,
-	  CMD(monitor) },
-	{ "timeout", CTX_SERVICE, "timeout DURATION", 1, 1, 0, 0, NULL, V_MS, SVC(timeout_ms),
-	  1, 600000 },
-	{ "interval", CTX_SERVICE, "interval DURATION", 1, 1, 0, 0, NULL, V_MS,
-	  SVC(monitor_interval_ms), 1, 3600000 },
-	{ 0 },
+	{"cluster", CTX_TOP, "cluster ID", 1, 1, 0, 0, NULL, V_U32, TOP(cluster), 1, UINT32_MAX},
+	{"port", CTX_TOP, "port NUMBER", 1, 1, 0, 0, FN(d_port)},
+	{"interval", CTX_TOP, "interval DURATION", 1, 1, 0, 0, NULL, V_MS, TOP(interval_ms), 1,
+	 1000},
+	{"detect-mult", CTX_TOP, "detect-mult NUMBER", 1, 1, 0, 0, NULL, V_U32, TOP(detect_mult), 2,
+	 100},
+	{"daemon-deadline", CTX_TOP, "daemon-deadline DURATION", 1, 1, 0, 0, NULL, V_MS,
+	 TOP(daemon_deadline_ms), 1, 60000},
+	{"garp-count", CTX_TOP, "garp-count NUMBER", 1, 1, 0, 0, NULL, V_U32, TOP(garp_count), 1,
+	 50},
+	{"garp-spacing", CTX_TOP, "garp-spacing DURATION", 1, 1, 0, 0, NULL, V_MS,
+	 TOP(garp_spacing_ms), 0, 1000},
+	{"notify", CTX_TOP, "notify COMMAND", 1, -1, 0, 0, NULL, V_CMD, TOP(notify), 0,
+	 HBPF_CMD_MAX},
+	{"socket-group", CTX_TOP, "socket-group GROUP", 1, 1, 0, 0, FN(d_socket_group)},
+	{"links", CTX_TOP, "links NAME...", 1, MAX_TOKENS, 0, 0, FN(d_links)},
+	{"node", CTX_TOP, "node NAME {", 1, 1, 1, 1, FN(d_node)},
+	{"set", CTX_TOP, "set NAME {", 1, 1, 1, 1, FN(d_set)},
+	{"id", CTX_NODE, "id NUMBER", 1, 1, 0, 0, FN(d_id)},
+	{"public", CTX_NODE, "public IFNAME", 1, 1, 0, 0, FN(d_public)},
+	{"link", CTX_NODE, "link NAME IFNAME ADDRESS", 3, 3, 1, 0, FN(d_link)},
+	{"vip", CTX_SET, "vip ADDRESS[/PREFIX]", 1, 1, 1, 0, FN(d_vip)},
+	{"vmac", CTX_SET, "vmac xx:xx:xx:xx:xx:xx", 1, 1, 0, 0, FN(d_vmac)},
+	{"nodes", CTX_SET, "nodes NODE...", 1, MAX_TOKENS, 0, 0, FN(d_nodes)},
+	{"autofailover", CTX_SET, "autofailover yes|no", 1, 1, 0, 0, FN(d_autofailover)},
+	{"failback", CTX_SET, "failback manual|auto", 1, 1, 0, 0, FN(d_failback)},
+	{"service", CTX_SET, "service NAME {", 1, 1, 1, 1, FN(d_service)},
+	{"start", CTX_SERVICE, "start COMMAND", 1, -1, 0, 0, NULL, V_CMD, SVC(start), 0,
+	 CMD(start)},
+	{"stop", CTX_SERVICE, "stop COMMAND", 1, -1, 0, 0, NULL, V_CMD, SVC(stop), 0, CMD(stop)},
+	{"monitor", CTX_SERVICE, "monitor COMMAND", 1, -1, 0, 0, NULL, V_CMD, SVC(monitor), 0,
+	 CMD(monitor)},
+	{"timeout", CTX_SERVICE, "timeout DURATION", 1, 1, 0, 0, NULL, V_MS, SVC(timeout_ms), 1,
+	 600000},
+	{"interval", CTX_SERVICE, "interval DURATION", 1, 1, 0, 0, NULL, V_MS,
+	 SVC(monitor_interval_ms), 1, 3600000},
+	{0},
 };
 
 #define NDIRECTIVES (sizeof(directives) / sizeof(directives[0]) - 1)
@@ -825,7 +821,7 @@ static int finish_node(struct parser *p, struct hbpf_cfg_node *n)
 {
 	const struct hbpf_config *c = p->cfg;
 	struct hbpf_cfg_link tmp[HBPF_MAX_LINKS];
-	int have[HBPF_MAX_LINKS] = { 0 };
+	int have[HBPF_MAX_LINKS] = {0};
 	int j, k, li;
 
 	memcpy(tmp, n->links, sizeof(tmp));
@@ -896,9 +892,8 @@ static int finish_set(struct parser *p, struct hbpf_cfg_set *s)
 	for (j = 0; j < p->set_nnames[i]; j++) {
 		n = hbpf_config_node(c, p->set_names[i][j]);
 		if (!n)
-			return perr(p, p->set_nodes_line[i],
-				    "set %s: node \"%s\" is not defined", s->name,
-				    p->set_names[i][j]);
+			return perr(p, p->set_nodes_line[i], "set %s: node \"%s\" is not defined",
+				    s->name, p->set_names[i][j]);
 		s->prio[j] = n->id;
 	}
 	s->nnodes = p->set_nnames[i];
@@ -1007,7 +1002,7 @@ static int parse_text(struct parser *p, const char *text, size_t len)
 int hbpf_config_parse(const char *name, const char *text, size_t len, struct hbpf_config *cfg,
 		      char *err, size_t errlen)
 {
-	int seen[NDIRECTIVES] = { 0 };
+	int seen[NDIRECTIVES] = {0};
 	struct parser *p;
 	int ret;
 
@@ -1133,8 +1128,8 @@ static void dump_set(const struct hbpf_config *cfg, const struct hbpf_cfg_set *s
 	int i;
 
 	fmt_mac(mac, sizeof(mac), s->vmac);
-	fprintf(out, "set %s: id %u, vmac %s, autofailover %s, failback %s\n", s->name, s->id,
-		mac, s->autofailover ? "yes" : "no",
+	fprintf(out, "set %s: id %u, vmac %s, autofailover %s, failback %s\n", s->name, s->id, mac,
+		s->autofailover ? "yes" : "no",
 		s->failback == HBPF_FAILBACK_AUTO ? "auto" : "manual");
 	fprintf(out, "  vips:");
 	for (i = 0; i < s->nvips; i++) {

@@ -12,41 +12,41 @@
 #include <netinet/in.h>
 #include <hbpf/abi.h>
 
-#define HBPF_NAME_MAX 32	/* node, set, service, link, interface names (+NUL) */
-#define HBPF_CMD_MAX 512	/* a shell command line (+NUL) */
+#define HBPF_NAME_MAX 32 /* node, set, service, link, interface names (+NUL) */
+#define HBPF_CMD_MAX 512 /* a shell command line (+NUL) */
 #define HBPF_PATH_MAX 256
-#define HBPF_MAX_SERVICES 16	/* services per set */
-#define HBPF_MAX_SET_VIPS 16	/* VIPs per set */
+#define HBPF_MAX_SERVICES 16 /* services per set */
+#define HBPF_MAX_SET_VIPS 16 /* VIPs per set */
 
 struct hbpf_cfg_link {
-	char name[HBPF_NAME_MAX];	/* link name, e.g. "priv" (same on all nodes) */
-	char ifname[HBPF_NAME_MAX];	/* this node's interface for the link */
-	struct in_addr addr;		/* this node's IPv4 address on the link */
+	char name[HBPF_NAME_MAX];   /* link name, e.g. "priv" (same on all nodes) */
+	char ifname[HBPF_NAME_MAX]; /* this node's interface for the link */
+	struct in_addr addr;	    /* this node's IPv4 address on the link */
 	int line;
 };
 
 struct hbpf_cfg_node {
 	char name[HBPF_NAME_MAX];
-	uint8_t id;			/* 0..HBPF_MAX_NODES-1 */
-	char public_if[HBPF_NAME_MAX];	/* interface that carries the VIPs */
-	int nlinks;			/* == config.nlinks once validated */
+	uint8_t id;				    /* 0..HBPF_MAX_NODES-1 */
+	char public_if[HBPF_NAME_MAX];		    /* interface that carries the VIPs */
+	int nlinks;				    /* == config.nlinks once validated */
 	struct hbpf_cfg_link links[HBPF_MAX_LINKS]; /* index = link index */
 	int line;
 };
 
 struct hbpf_cfg_vip {
 	struct in_addr addr;
-	uint8_t prefix;			/* prefix length for plumbing, 1..32 */
+	uint8_t prefix; /* prefix length for plumbing, 1..32 */
 	int line;
 };
 
 struct hbpf_cfg_service {
 	char name[HBPF_NAME_MAX];
-	char start[HBPF_CMD_MAX];	/* required */
-	char stop[HBPF_CMD_MAX];	/* required */
-	char monitor[HBPF_CMD_MAX];	/* optional ("" = none) */
-	uint32_t timeout_ms;		/* per command; default 10000 */
-	uint32_t monitor_interval_ms;	/* default 5000 */
+	char start[HBPF_CMD_MAX];     /* required */
+	char stop[HBPF_CMD_MAX];      /* required */
+	char monitor[HBPF_CMD_MAX];   /* optional ("" = none) */
+	uint32_t timeout_ms;	      /* per command; default 10000 */
+	uint32_t monitor_interval_ms; /* default 5000 */
 	int line;
 };
 
@@ -55,14 +55,14 @@ struct hbpf_cfg_service {
 
 struct hbpf_cfg_set {
 	char name[HBPF_NAME_MAX];
-	uint8_t id;			/* order of appearance, 0.. */
+	uint8_t id; /* order of appearance, 0.. */
 	int nvips;
 	struct hbpf_cfg_vip vips[HBPF_MAX_SET_VIPS];
-	uint8_t vmac[6];		/* default 02:00:<first VIP in hex> */
+	uint8_t vmac[6]; /* default 02:00:<first VIP in hex> */
 	int nnodes;
-	uint8_t prio[HBPF_MAX_NODES];	/* node ids in takeover order */
-	int autofailover;		/* 1 (default): kernel may take it over */
-	int failback;			/* HBPF_FAILBACK_* (default manual) */
+	uint8_t prio[HBPF_MAX_NODES]; /* node ids in takeover order */
+	int autofailover;	      /* 1 (default): kernel may take it over */
+	int failback;		      /* HBPF_FAILBACK_* (default manual) */
 	int nservices;
 	struct hbpf_cfg_service services[HBPF_MAX_SERVICES]; /* start order */
 	int line;
@@ -70,16 +70,16 @@ struct hbpf_cfg_set {
 
 struct hbpf_config {
 	char path[HBPF_PATH_MAX];
-	uint32_t cluster;		/* required, 1..2^32-1 */
-	uint16_t port;			/* heartbeat UDP port, default HBPF_PORT_DEFAULT */
-	uint32_t interval_ms;		/* heartbeat interval, default 2, 1..1000 */
-	uint32_t detect_mult;		/* default 5, 2..100 */
-	uint32_t daemon_deadline_ms;	/* default 500; > detect_mult*interval */
-	uint32_t garp_count;		/* default 3, 1..50 */
-	uint32_t garp_spacing_ms;	/* default 5, 0..1000 */
-	char notify[HBPF_CMD_MAX];	/* optional notify hook */
+	uint32_t cluster;		  /* required, 1..2^32-1 */
+	uint16_t port;			  /* heartbeat UDP port, default HBPF_PORT_DEFAULT */
+	uint32_t interval_ms;		  /* heartbeat interval, default 2, 1..1000 */
+	uint32_t detect_mult;		  /* default 5, 2..100 */
+	uint32_t daemon_deadline_ms;	  /* default 500; > detect_mult*interval */
+	uint32_t garp_count;		  /* default 3, 1..50 */
+	uint32_t garp_spacing_ms;	  /* default 5, 0..1000 */
+	char notify[HBPF_CMD_MAX];	  /* optional notify hook */
 	char socket_group[HBPF_NAME_MAX]; /* optional group allowed on the socket */
-	int nlinks;			/* links every node has */
+	int nlinks;			  /* links every node has */
 	char link_names[HBPF_MAX_LINKS][HBPF_NAME_MAX];
 	int nnodes;
 	struct hbpf_cfg_node nodes[HBPF_MAX_NODES];
@@ -96,8 +96,8 @@ struct hbpf_config {
 int hbpf_config_load(const char *path, struct hbpf_config *cfg, char *err, size_t errlen);
 
 /* The same from a memory buffer; name is used in error messages. */
-int hbpf_config_parse(const char *name, const char *text, size_t len,
-		      struct hbpf_config *cfg, char *err, size_t errlen);
+int hbpf_config_parse(const char *name, const char *text, size_t len, struct hbpf_config *cfg,
+		      char *err, size_t errlen);
 
 /* Lookups; NULL when absent. */
 const struct hbpf_cfg_node *hbpf_config_node(const struct hbpf_config *cfg, const char *name);

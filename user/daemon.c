@@ -96,9 +96,11 @@ static void run_notify(struct daemon *d, struct setrt *s, int old, int new, cons
 		return;
 	}
 	d->notify[i].used = 1;
-	d->notify[i].w = (struct watch){ .fd = d->notify[i].p.pidfd, .events = POLLIN,
-					 .cb = notify_done, .arg = &d->notify[i],
-					 .what = "notify hook" };
+	d->notify[i].w = (struct watch){.fd = d->notify[i].p.pidfd,
+					.events = POLLIN,
+					.cb = notify_done,
+					.arg = &d->notify[i],
+					.what = "notify hook"};
 	d->notify[i].d = d;
 	if (loop_watch(&d->loop, &d->notify[i].w))
 		log_warnx("(%s) cannot watch the notify hook", s->c->name);
@@ -133,7 +135,7 @@ static int spawn_step(struct setrt *s, const char *cmd, const struct hbpf_cfg_se
 {
 	struct daemon *d = s->d;
 	char e1[64], e2[64], e3[64], e4[64];
-	char *env[] = { e1, e2, e3, e4, NULL };
+	char *env[] = {e1, e2, e3, e4, NULL};
 	int err;
 
 	snprintf(e1, sizeof(e1), "HBPF_SET=%s", s->c->name);
@@ -144,8 +146,11 @@ static int spawn_step(struct setrt *s, const char *cmd, const struct hbpf_cfg_se
 	if (err)
 		return err;
 	s->proc_running = 1;
-	s->proc_w = (struct watch){ .fd = s->proc.pidfd, .events = POLLIN, .cb = proc_done,
-				    .arg = s, .what = "service command" };
+	s->proc_w = (struct watch){.fd = s->proc.pidfd,
+				   .events = POLLIN,
+				   .cb = proc_done,
+				   .arg = s,
+				   .what = "service command"};
 	return loop_watch(&d->loop, &s->proc_w);
 }
 
@@ -192,7 +197,7 @@ static void run_step(struct setrt *s, const struct fsm_stepdef *st)
 	case STEP_VIP_UP:
 		for (i = 0; i < s->c->nvips && !err; i++)
 			err = hnl_vip_add(d->nl, d->pub_ifindex, s->c->vips[i].addr,
-					 s->c->vips[i].prefix);
+					  s->c->vips[i].prefix);
 		vips_log(s, "plumbed");
 		break;
 	case STEP_GARP:
@@ -319,8 +324,8 @@ void daemon_kernel_event(struct daemon *d, const struct hbpf_event *ev)
 	case HBPF_EV_PEER_DEAD:
 		log_warnx("peer %s dead: silent for %.3f ms on every link (kernel deadline; "
 			  "event %.3f ms old)",
-			  node_name(d, ev->node),
-			  (double)(ev->ts_ns - ev->last_seen_ns) / 1e6, ago);
+			  node_name(d, ev->node), (double)(ev->ts_ns - ev->last_seen_ns) / 1e6,
+			  ago);
 		break;
 	case HBPF_EV_PEER_DAEMON_DEAD:
 		log_warnx("peer %s: kernel alive but daemon stale or gone", node_name(d, ev->node));
@@ -339,8 +344,8 @@ void daemon_kernel_event(struct daemon *d, const struct hbpf_event *ev)
 		if (!s)
 			break;
 		log_warnx("(%s) kernel dropped ownership (%s, epoch %u)", s->c->name,
-			  ev->type == HBPF_EV_YIELD ? "higher epoch elsewhere"
-						    : "own daemon stamp went stale",
+			  ev->type == HBPF_EV_YIELD ? "higher epoch elsewhere" :
+						      "own daemon stamp went stale",
 			  ev->epoch);
 		if (!s->trigger_ns)
 			s->trigger_ns = ev->ts_ns;
@@ -451,8 +456,10 @@ static int ctl_move(struct daemon *d, struct setrt *s, const char *node, char *o
 		return -1;
 	}
 	if (!peer_usable(d, n->id)) {
-		snprintf(out, len, "error: node %s is not usable (dead, daemon down or public "
-			 "link down)\n", n->name);
+		snprintf(out, len,
+			 "error: node %s is not usable (dead, daemon down or public "
+			 "link down)\n",
+			 n->name);
 		return -1;
 	}
 	if (ks->owned) {
@@ -577,7 +584,7 @@ int daemon_ctl(struct daemon *d, char *line, char *out, size_t len)
 			volatile struct hbpf_set *ks = &d->k.sets[s->id];
 
 			if (ks->owner != HBPF_NODE_NONE && ks->owner != d->self &&
-			    peer_state(d, ks->owner, &(struct hbpf_peer){ 0 }) == HBPF_PEER_ALIVE) {
+			    peer_state(d, ks->owner, &(struct hbpf_peer){0}) == HBPF_PEER_ALIVE) {
 				snprintf(out, len, "error: %s is held by %s; use move\n",
 					 s->c->name, node_name(d, ks->owner));
 				return -1;

@@ -25,18 +25,18 @@ struct setrt {
 	const struct hbpf_cfg_set *c;
 	int id;
 	struct fsm m;
-	struct proc proc;		/* the running step's command */
+	struct proc proc; /* the running step's command */
 	int proc_running;
 	struct watch proc_w;
-	int garp_left;			/* GARP bursts still due */
+	int garp_left; /* GARP bursts still due */
 	uint64_t garp_next_ns;
-	uint64_t trigger_ns;		/* what started the current plan (kernel ts) */
-	int trigger_reason;		/* HBPF_RS_* or 0 for a command */
-	int target;			/* handoff target of the running release */
-	char reason[64];		/* what started the current plan (notify hook) */
+	uint64_t trigger_ns; /* what started the current plan (kernel ts) */
+	int trigger_reason;  /* HBPF_RS_* or 0 for a command */
+	int target;	     /* handoff target of the running release */
+	char reason[64];     /* what started the current plan (notify hook) */
 	/* timings of the last takeover/release, for status and logs */
-	uint64_t last_plan_ms_x1000;	/* plan duration, us */
-	int last_step;			/* kind of the step last run */
+	uint64_t last_plan_ms_x1000; /* plan duration, us */
+	int last_step;		     /* kind of the step last run */
 	uint64_t last_step_us;
 };
 
@@ -51,8 +51,8 @@ struct notify_proc {
 
 struct daemon {
 	struct hbpf_config cfg;
-	int self_idx;			/* index in cfg.nodes */
-	uint8_t self;			/* node id */
+	int self_idx; /* index in cfg.nodes */
+	uint8_t self; /* node id */
 	const char *pin_root;
 	const char *sock_path;
 	struct hbpf_kern k;
@@ -65,10 +65,10 @@ struct daemon {
 	int pub_ifindex;
 	int pub_carrier;
 	uint64_t started_ns;
-	uint64_t claim_at_ns;		/* start-up listening period ends */
+	uint64_t claim_at_ns; /* start-up listening period ends */
 	int claimed;
-	int stopping;			/* 1: releasing everything before exit */
-	int restarting;			/* 1: exit keeping the sets */
+	int stopping;	/* 1: releasing everything before exit */
+	int restarting; /* 1: exit keeping the sets */
 	int exit_now;
 	struct setrt sets[HBPF_MAX_SETS];
 	struct notify_proc notify[DAEMON_MAX_NOTIFY];

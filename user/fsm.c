@@ -11,17 +11,23 @@
 #include "fsm.h"
 
 static const char *const state_names[FSM_NSTATES] = {
-	[FSM_OFFLINE] = "offline",	 [FSM_ACQUIRING] = "acquiring", [FSM_ONLINE] = "online",
+	[FSM_OFFLINE] = "offline",     [FSM_ACQUIRING] = "acquiring", [FSM_ONLINE] = "online",
 	[FSM_RELEASING] = "releasing", [FSM_FAILED] = "failed",
 };
 
 static const char *const step_names[] = {
-	[STEP_KERNEL_OWN] = "kernel-own",	[STEP_VIP_UP] = "vip-up",
-	[STEP_GARP] = "garp",			[STEP_DG_ACQUIRE] = "dg-acquire",
-	[STEP_DG_FSCK] = "dg-fsck",		[STEP_DG_MOUNT] = "dg-mount",
-	[STEP_SVC_START] = "svc-start",		[STEP_SVC_STOP] = "svc-stop",
-	[STEP_DG_UNMOUNT] = "dg-unmount",	[STEP_DG_RELEASE] = "dg-release",
-	[STEP_KERNEL_DEMOTE] = "kernel-demote", [STEP_VIP_DOWN] = "vip-down",
+	[STEP_KERNEL_OWN] = "kernel-own",
+	[STEP_VIP_UP] = "vip-up",
+	[STEP_GARP] = "garp",
+	[STEP_DG_ACQUIRE] = "dg-acquire",
+	[STEP_DG_FSCK] = "dg-fsck",
+	[STEP_DG_MOUNT] = "dg-mount",
+	[STEP_SVC_START] = "svc-start",
+	[STEP_SVC_STOP] = "svc-stop",
+	[STEP_DG_UNMOUNT] = "dg-unmount",
+	[STEP_DG_RELEASE] = "dg-release",
+	[STEP_KERNEL_DEMOTE] = "kernel-demote",
+	[STEP_VIP_DOWN] = "vip-down",
 	[STEP_HANDOFF] = "handoff",
 };
 
@@ -341,8 +347,7 @@ static int on_step_end(struct fsm *m, int failed, const char *why, uint64_t now,
 	return 0;
 }
 
-int fsm_step(struct fsm *m, int ev, int arg, const char *why, uint64_t now,
-	     struct fsm_action *act)
+int fsm_step(struct fsm *m, int ev, int arg, const char *why, uint64_t now, struct fsm_action *act)
 {
 	struct fsm_action dummy;
 	int err;

@@ -27,69 +27,70 @@
 #define FSM_NSTATES 5
 
 /* Step kinds (struct fsm_stepdef.kind) */
-#define STEP_KERNEL_OWN 1	/* make this node owner in the kernel sets map */
-#define STEP_VIP_UP 2		/* plumb the VIPs (libnl) */
-#define STEP_GARP 3		/* first gratuitous ARP burst */
-#define STEP_DG_ACQUIRE 4	/* disk group: lease + import (arg = dg index) */
-#define STEP_DG_FSCK 5		/* disk group: fsck all volumes in parallel */
-#define STEP_DG_MOUNT 6		/* disk group: mount in order */
-#define STEP_SVC_START 7	/* arg = service index */
-#define STEP_SVC_STOP 8		/* arg = service index */
-#define STEP_DG_UNMOUNT 9	/* kill users, unmount in reverse order */
-#define STEP_DG_RELEASE 10	/* deport, release the lease */
-#define STEP_KERNEL_DEMOTE 11	/* clear ownership in the kernel sets map */
-#define STEP_VIP_DOWN 12	/* unplumb the VIPs */
-#define STEP_HANDOFF 13		/* announce the handoff to the target node */
+#define STEP_KERNEL_OWN 1     /* make this node owner in the kernel sets map */
+#define STEP_VIP_UP 2	      /* plumb the VIPs (libnl) */
+#define STEP_GARP 3	      /* first gratuitous ARP burst */
+#define STEP_DG_ACQUIRE 4     /* disk group: lease + import (arg = dg index) */
+#define STEP_DG_FSCK 5	      /* disk group: fsck all volumes in parallel */
+#define STEP_DG_MOUNT 6	      /* disk group: mount in order */
+#define STEP_SVC_START 7      /* arg = service index */
+#define STEP_SVC_STOP 8	      /* arg = service index */
+#define STEP_DG_UNMOUNT 9     /* kill users, unmount in reverse order */
+#define STEP_DG_RELEASE 10    /* deport, release the lease */
+#define STEP_KERNEL_DEMOTE 11 /* clear ownership in the kernel sets map */
+#define STEP_VIP_DOWN 12      /* unplumb the VIPs */
+#define STEP_HANDOFF 13	      /* announce the handoff to the target node */
 
 /* Events (fsm_step's ev) */
-#define FSM_EV_ACQUIRE 1	/* take the set (command, kernel takeover, start-up) */
-#define FSM_EV_RELEASE 2	/* give it up; arg = target node id or -1 */
-#define FSM_EV_LOST 3		/* the kernel already dropped ownership (self stale,
-				 * higher epoch): release without KERNEL_DEMOTE, no
-				 * handoff */
-#define FSM_EV_STEP_OK 4	/* the running step finished */
-#define FSM_EV_STEP_FAIL 5	/* the running step failed or timed out */
-#define FSM_EV_RESET 6		/* operator clears FAILED -> OFFLINE */
+#define FSM_EV_ACQUIRE 1 /* take the set (command, kernel takeover, start-up) */
+#define FSM_EV_RELEASE 2 /* give it up; arg = target node id or -1 */
+#define FSM_EV_LOST                                                             \
+	3		   /* the kernel already dropped ownership (self stale, \
+			    * higher epoch): release without KERNEL_DEMOTE, no  \
+			    * handoff */
+#define FSM_EV_STEP_OK 4   /* the running step finished */
+#define FSM_EV_STEP_FAIL 5 /* the running step failed or timed out */
+#define FSM_EV_RESET 6	   /* operator clears FAILED -> OFFLINE */
 
 #define FSM_MAX_STEPS 48
 
 struct fsm_stepdef {
-	uint8_t kind;		/* STEP_* */
-	uint8_t arg;		/* service or disk-group index */
+	uint8_t kind; /* STEP_* */
+	uint8_t arg;  /* service or disk-group index */
 };
 
 struct fsm {
-	int state;		/* FSM_* */
-	int nsvc;		/* services of the set */
-	int ndg;		/* disk groups of the set */
+	int state; /* FSM_* */
+	int nsvc;  /* services of the set */
+	int ndg;   /* disk groups of the set */
 	/* current plan */
 	int nsteps;
-	int cur;		/* index of the running step; == nsteps when idle */
+	int cur; /* index of the running step; == nsteps when idle */
 	struct fsm_stepdef plan[FSM_MAX_STEPS];
 	int releasing_after_failure; /* the release undoes a failed takeover */
-	int target;		/* handoff target node, -1 = none */
-	int pending;		/* FSM_EV_RELEASE/ACQUIRE queued while busy, 0 = none */
+	int target;		     /* handoff target node, -1 = none */
+	int pending;		     /* FSM_EV_RELEASE/ACQUIRE queued while busy, 0 = none */
 	int pending_arg;
 	/* what the takeover completed, so a release undoes exactly that */
-	int kernel_owned;	/* KERNEL_OWN done (or kernel took it) */
-	int vip_up;		/* VIP_UP done */
-	uint32_t dg_done;	/* bit i: disk group i acquired (needs release) */
-	uint32_t dg_mounted;	/* bit i: disk group i mounted */
-	uint32_t svc_started;	/* bit i: service i start succeeded */
-	uint64_t state_ns;	/* when the state was entered */
-	uint64_t step_ns;	/* when the running step started */
-	char why[96];		/* last failure reason (FSM_FAILED) */
+	int kernel_owned;     /* KERNEL_OWN done (or kernel took it) */
+	int vip_up;	      /* VIP_UP done */
+	uint32_t dg_done;     /* bit i: disk group i acquired (needs release) */
+	uint32_t dg_mounted;  /* bit i: disk group i mounted */
+	uint32_t svc_started; /* bit i: service i start succeeded */
+	uint64_t state_ns;    /* when the state was entered */
+	uint64_t step_ns;     /* when the running step started */
+	char why[96];	      /* last failure reason (FSM_FAILED) */
 };
 
 /* Actions fsm_step() asks for */
 #define FSM_ACT_NONE 0
-#define FSM_ACT_RUN 1		/* run step act.step; report STEP_OK/STEP_FAIL */
+#define FSM_ACT_RUN 1 /* run step act.step; report STEP_OK/STEP_FAIL */
 
 struct fsm_action {
-	int act;		/* FSM_ACT_* */
+	int act; /* FSM_ACT_* */
 	struct fsm_stepdef step;
-	int old_state;		/* state before this call */
-	int new_state;		/* state after it; != old_state => notify hook */
+	int old_state; /* state before this call */
+	int new_state; /* state after it; != old_state => notify hook */
 };
 
 /* Start a set's machine in OFFLINE (or ONLINE when adopting a set the kernel
@@ -117,10 +118,9 @@ void fsm_init(struct fsm *m, int nsvc, int ndg, int online, uint64_t now);
  * Returns 0, or -EINVAL for an event not defined in the current state (then
  * nothing changes and act->act == FSM_ACT_NONE).
  */
-int fsm_step(struct fsm *m, int ev, int arg, const char *why, uint64_t now,
-	     struct fsm_action *act);
+int fsm_step(struct fsm *m, int ev, int arg, const char *why, uint64_t now, struct fsm_action *act);
 
-const char *fsm_state_name(int state);	/* "offline", "acquiring", ... */
-const char *fsm_step_name(int kind);	/* "kernel-own", "vip-up", ... */
+const char *fsm_state_name(int state); /* "offline", "acquiring", ... */
+const char *fsm_step_name(int kind);   /* "kernel-own", "vip-up", ... */
 
 #endif /* HBPF_FSM_H */

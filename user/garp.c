@@ -22,30 +22,30 @@
 
 /* What the device says about XDP transmissions, summed over queues. */
 struct xmit_ctr {
-	uint64_t ok;		/* ethtool "*xdp_xmit" (frames accepted) */
-	uint64_t err;		/* ethtool "*xdp_xmit*err*" */
-	uint64_t tx_dropped;	/* /proc/net/dev tx drop */
-	int has_ok;		/* the device has an "ok" counter at all */
+	uint64_t ok;	     /* ethtool "*xdp_xmit" (frames accepted) */
+	uint64_t err;	     /* ethtool "*xdp_xmit*err*" */
+	uint64_t tx_dropped; /* /proc/net/dev tx drop */
+	int has_ok;	     /* the device has an "ok" counter at all */
 	int has_dropped;
 };
 
 void garp_build(unsigned char f[GARP_FRAME_LEN], struct in_addr vip, const unsigned char vmac[6])
 {
-	memset(f, 0xff, 6);			/* Ethernet destination: broadcast */
-	memcpy(f + 6, vmac, 6);			/* Ethernet source */
+	memset(f, 0xff, 6);	/* Ethernet destination: broadcast */
+	memcpy(f + 6, vmac, 6); /* Ethernet source */
 	f[12] = ETH_P_ARP >> 8;
 	f[13] = ETH_P_ARP & 0xff;
-	f[14] = ARPHRD_ETHER_BE >> 8;		/* htype */
+	f[14] = ARPHRD_ETHER_BE >> 8; /* htype */
 	f[15] = ARPHRD_ETHER_BE & 0xff;
-	f[16] = ETH_P_IP >> 8;			/* ptype */
+	f[16] = ETH_P_IP >> 8; /* ptype */
 	f[17] = ETH_P_IP & 0xff;
-	f[18] = 6;				/* hlen */
-	f[19] = 4;				/* plen */
-	f[20] = ARPOP_REQUEST_BE >> 8;		/* op: request (RFC 5227 announcement) */
+	f[18] = 6;		       /* hlen */
+	f[19] = 4;		       /* plen */
+	f[20] = ARPOP_REQUEST_BE >> 8; /* op: request (RFC 5227 announcement) */
 	f[21] = ARPOP_REQUEST_BE & 0xff;
-	memcpy(f + 22, vmac, 6);		/* sha */
-	memcpy(f + 28, &vip.s_addr, 4);		/* spa */
-	memset(f + 32, 0, 6);			/* tha */
+	memcpy(f + 22, vmac, 6);		  /* sha */
+	memcpy(f + 28, &vip.s_addr, 4);		  /* spa */
+	memset(f + 32, 0, 6);			  /* tha */
 	memcpy(f + GARP_TPA_OFF, &vip.s_addr, 4); /* tpa */
 }
 

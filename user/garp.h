@@ -26,26 +26,26 @@
 #include <netinet/in.h>
 #include <stdint.h>
 
-#define GARP_FRAME_LEN 42	/* Ethernet header + ARP for IPv4, unpadded */
-#define GARP_TPA_OFF 38		/* ARP target protocol address */
+#define GARP_FRAME_LEN 42 /* Ethernet header + ARP for IPv4, unpadded */
+#define GARP_TPA_OFF 38	  /* ARP target protocol address */
 
-#define GARP_MODE_LIVE 0	/* XDP live frames */
-#define GARP_MODE_PACKET 1	/* AF_PACKET fallback */
+#define GARP_MODE_LIVE 0   /* XDP live frames */
+#define GARP_MODE_PACKET 1 /* AF_PACKET fallback */
 
 /* 1 if this node owns the set of vip now, 0 if not, or -errno. */
 typedef int (*garp_owned_fn)(void *arg, struct in_addr vip);
 
 struct garp {
-	int prog_fd;		/* xdp_garp, or -1 (fallback only) */
+	int prog_fd; /* xdp_garp, or -1 (fallback only) */
 	int ifindex;
 	char ifname[IF_NAMESIZE];
-	int pkt_fd;		/* AF_PACKET socket, -1 if it could not be opened */
-	int ctl_fd;		/* AF_INET socket for SIOCETHTOOL */
-	int mode;		/* GARP_MODE_* */
+	int pkt_fd; /* AF_PACKET socket, -1 if it could not be opened */
+	int ctl_fd; /* AF_INET socket for SIOCETHTOOL */
+	int mode;   /* GARP_MODE_* */
 	garp_owned_fn owned;
 	void *owned_arg;
-	uint64_t sent_live;	/* frames handed to xdp_garp */
-	uint64_t sent_packet;	/* frames sent through AF_PACKET */
+	uint64_t sent_live;   /* frames handed to xdp_garp */
+	uint64_t sent_packet; /* frames sent through AF_PACKET */
 };
 
 /*

@@ -19,13 +19,13 @@
 #include "ctl.h"
 #include "pinned.h"
 
-#define EXIT_FAIL	  1
-#define EXIT_UNREACH	  2
-#define EXIT_USAGE	  64
+#define EXIT_FAIL 1
+#define EXIT_UNREACH 2
+#define EXIT_USAGE 64
 
-#define CONF_DEFAULT	  "/etc/hbpf/hbpf.conf"
-#define NAMELEN		  (HBPF_NAME_MAX + 8)
-#define STATUS_TIMEOUT_MS 1000 /* a hung daemon must not hang "status" */
+#define CONF_DEFAULT "/etc/hbpf/hbpf.conf"
+#define NAMELEN (HBPF_NAME_MAX + 8)
+#define STATUS_TIMEOUT_MS 1000	/* a hung daemon must not hang "status" */
 #define ACTION_TIMEOUT_MS 10000 /* hbpfd answers at once; the work goes on after */
 
 struct ctl {
@@ -65,7 +65,7 @@ struct cmd {
 	int (*fn)(struct ctl *c, const struct cmd *cmd, int argc, char **argv);
 	const char *args; /* usage of the arguments */
 	const char *help;
-	int nset; /* action commands: 1 when the first argument is a set */
+	int nset;  /* action commands: 1 when the first argument is a set */
 	int nnode; /* 1 when the second is a node */
 };
 
@@ -249,8 +249,8 @@ static int cmd_counters(struct ctl *c, const struct cmd *cmd, int argc, char **a
 		int map, n;
 		const char *label, *key;
 	} kinds[] = {
-		{ HBPF_PM_DROPS, HBPF_DROP_MAX, "drop", "drops" },
-		{ HBPF_PM_STATS, HBPF_STAT_MAX, "stat", "stats" },
+		{HBPF_PM_DROPS, HBPF_DROP_MAX, "drop", "drops"},
+		{HBPF_PM_STATS, HBPF_STAT_MAX, "stat", "stats"},
 	};
 	struct hbpf_pinned p;
 	struct hbpf_cfg kcfg;
@@ -864,18 +864,18 @@ static int cmd_check(struct ctl *c, const struct cmd *cmd, int argc, char **argv
 /* ------------------------------------------------------------------------ */
 
 static const struct cmd cmds[] = {
-	{ "status", cmd_status, "", "this node, its daemon, peers and sets at a glance", 0, 0 },
-	{ "peers", cmd_peers, "", "per-peer liveness and per-link statistics", 0, 0 },
-	{ "sets", cmd_sets, "", "service sets: owner, epoch, VMAC, VIPs, daemon state", 0, 0 },
-	{ "counters", cmd_counters, "", "kernel drop reasons and work counters", 0, 0 },
-	{ "move", cmd_action, "SET NODE", "hand SET over to NODE", 1, 1 },
-	{ "acquire", cmd_action, "SET", "take SET on this node", 1, 0 },
-	{ "release", cmd_action, "SET", "stop SET on this node, no handoff", 1, 0 },
-	{ "reset", cmd_action, "SET", "clear SET's FAILED state", 1, 0 },
-	{ "restart", cmd_action, "", "clean daemon restart; sets stay where they are", 0, 0 },
-	{ "shutdown", cmd_action, "", "the daemon releases its sets and exits", 0, 0 },
-	{ "ping", cmd_action, "", "check that the daemon answers", 0, 0 },
-	{ "check", cmd_check, "[CONFIG]", "validate a configuration file", 0, 0 },
+	{"status", cmd_status, "", "this node, its daemon, peers and sets at a glance", 0, 0},
+	{"peers", cmd_peers, "", "per-peer liveness and per-link statistics", 0, 0},
+	{"sets", cmd_sets, "", "service sets: owner, epoch, VMAC, VIPs, daemon state", 0, 0},
+	{"counters", cmd_counters, "", "kernel drop reasons and work counters", 0, 0},
+	{"move", cmd_action, "SET NODE", "hand SET over to NODE", 1, 1},
+	{"acquire", cmd_action, "SET", "take SET on this node", 1, 0},
+	{"release", cmd_action, "SET", "stop SET on this node, no handoff", 1, 0},
+	{"reset", cmd_action, "SET", "clear SET's FAILED state", 1, 0},
+	{"restart", cmd_action, "", "clean daemon restart; sets stay where they are", 0, 0},
+	{"shutdown", cmd_action, "", "the daemon releases its sets and exits", 0, 0},
+	{"ping", cmd_action, "", "check that the daemon answers", 0, 0},
+	{"check", cmd_check, "[CONFIG]", "validate a configuration file", 0, 0},
 };
 #define NCMDS ((int)(sizeof(cmds) / sizeof(cmds[0])))
 
@@ -925,12 +925,12 @@ static const struct cmd *find_cmd(const char *word)
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{ "config", required_argument, NULL, 'c' },
-		{ "pin-root", required_argument, NULL, 'p' },
-		{ "socket", required_argument, NULL, 's' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+		{"config", required_argument, NULL, 'c'},
+		{"pin-root", required_argument, NULL, 'p'},
+		{"socket", required_argument, NULL, 's'},
+		{"json", no_argument, NULL, 'j'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
 	};
 	struct ctl c = {
 		.conf_path = CONF_DEFAULT,

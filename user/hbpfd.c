@@ -32,29 +32,28 @@
 #include "hbpf.skel.h"
 #include "log.h"
 
-#define TICK_NS 2000000ull		/* liveness stamp, GARP pacing, deadlines */
+#define TICK_NS 2000000ull /* liveness stamp, GARP pacing, deadlines */
 #define MAIN_RT_PRIO 40
 #define SENDER_RT_PRIO 50
-#define RESTART_GRACE_NS 10000000000ull	/* a restarting daemon has 10 s */
+#define RESTART_GRACE_NS 10000000000ull /* a restarting daemon has 10 s */
 
 static void usage(FILE *out)
 {
-	fprintf(out,
-		"usage: hbpfd [-dnuv] [-c config] [-N node] [-p pin-root] [-s socket]\n"
-		"  -c FILE  configuration (default /etc/hbpf/hbpf.conf)\n"
-		"  -N NAME  this node's name in the configuration (default: the host name)\n"
-		"  -p DIR   pin root (default " HBPF_PIN_ROOT_DEFAULT ")\n"
-		"  -s PATH  control socket (default " HBPF_CTL_SOCKET ")\n"
-		"  -d       stay in the foreground, log to stderr\n"
-		"  -n       check the configuration and exit\n"
-		"  -u       detach the programs and remove the pinned state, then exit\n"
-		"  -v       more logging (repeat for debug)\n");
+	fprintf(out, "usage: hbpfd [-dnuv] [-c config] [-N node] [-p pin-root] [-s socket]\n"
+		     "  -c FILE  configuration (default /etc/hbpf/hbpf.conf)\n"
+		     "  -N NAME  this node's name in the configuration (default: the host name)\n"
+		     "  -p DIR   pin root (default " HBPF_PIN_ROOT_DEFAULT ")\n"
+		     "  -s PATH  control socket (default " HBPF_CTL_SOCKET ")\n"
+		     "  -d       stay in the foreground, log to stderr\n"
+		     "  -n       check the configuration and exit\n"
+		     "  -u       detach the programs and remove the pinned state, then exit\n"
+		     "  -v       more logging (repeat for debug)\n");
 }
 
 static int fill_maps(struct daemon *d)
 {
 	const struct hbpf_cfg_node *me = &d->cfg.nodes[d->self_idx];
-	struct hbpf_cfg c = { 0 };
+	struct hbpf_cfg c = {0};
 	__u32 zero = 0;
 	int i, j, err;
 
@@ -80,7 +79,7 @@ static int fill_maps(struct daemon *d)
 	/* Interfaces: every link, and the public one (often a link too). */
 	for (i = 0; i <= me->nlinks; i++) {
 		const char *ifn = i < me->nlinks ? me->links[i].ifname : me->public_if;
-		struct hbpf_iface ifc = { .link = i < me->nlinks ? i : 0xff };
+		struct hbpf_iface ifc = {.link = i < me->nlinks ? i : 0xff};
 		int idx, carrier;
 
 		if (i == me->nlinks && d->pub_ifindex)
@@ -120,14 +119,14 @@ static int fill_maps(struct daemon *d)
 			ks->prio[j] = cs->prio[j];
 		ks->flags = HBPF_SF_CONFIGURED | (cs->autofailover ? HBPF_SF_AUTO : 0);
 		for (j = 0; j < cs->nvips; j++) {
-			struct hbpf_vip_key k = { .addr = cs->vips[j].addr.s_addr };
-			struct hbpf_vip v = { .set = i, .ifindex = d->pub_ifindex };
+			struct hbpf_vip_key k = {.addr = cs->vips[j].addr.s_addr};
+			struct hbpf_vip v = {.set = i, .ifindex = d->pub_ifindex};
 
 			if (bpf_map_update_elem(kern_map_fd(&d->k, "vips"), &k, &v, BPF_ANY))
 				return -errno;
 		}
 		{
-			struct hbpf_mac_key mk = { 0 };
+			struct hbpf_mac_key mk = {0};
 			__u32 sid = i;
 
 			memcpy(mk.mac, cs->vmac, 6);
@@ -285,8 +284,10 @@ static void on_client(struct watch *w, int res)
 	if (n > 0) {
 		line[n] = '\0';
 		if (!memchr(line, '\n', n) || (size_t)n != strlen(line))
-			snprintf(out, sizeof(out), "error: malformed request (one line, at most %d "
-				 "bytes, ending in a newline)\n", HBPF_CTL_MAX - 1);
+			snprintf(out, sizeof(out),
+				 "error: malformed request (one line, at most %d "
+				 "bytes, ending in a newline)\n",
+				 HBPF_CTL_MAX - 1);
 		else if (!peer_allowed(c->d, w->fd))
 			snprintf(out, sizeof(out), "error: permission denied\n");
 		else
@@ -312,8 +313,11 @@ static void on_accept(struct watch *w, int res)
 			continue;
 		}
 		c->d = d;
-		c->w = (struct watch){ .fd = fd, .events = POLLIN, .cb = on_client, .arg = c,
-				       .what = "control client" };
+		c->w = (struct watch){.fd = fd,
+				      .events = POLLIN,
+				      .cb = on_client,
+				      .arg = c,
+				      .what = "control client"};
 		if (loop_watch(&d->loop, &c->w)) {
 			close(fd);
 			free(c);
@@ -323,7 +327,7 @@ static void on_accept(struct watch *w, int res)
 
 static int ctl_listen(struct daemon *d)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	struct group *g = d->cfg.socket_group[0] ? getgrnam(d->cfg.socket_group) : NULL;
 	char dir[sizeof(sa.sun_path)], *slash;
 	int fd;
@@ -358,7 +362,7 @@ static int ctl_listen(struct daemon *d)
 
 static int set_rt(int prio)
 {
-	struct sched_param sp = { .sched_priority = prio };
+	struct sched_param sp = {.sched_priority = prio};
 
 	/* Children (service scripts) must not inherit real-time priority. */
 	if (sched_setscheduler(0, SCHED_FIFO | SCHED_RESET_ON_FORK, &sp)) {
@@ -372,7 +376,7 @@ int daemon_setup(struct daemon *d)
 {
 	const struct hbpf_cfg_node *me = &d->cfg.nodes[d->self_idx];
 	uint64_t now = kern_now_ns();
-	struct itimerspec its = { .it_interval = { 0, TICK_NS }, .it_value = { 0, TICK_NS } };
+	struct itimerspec its = {.it_interval = {0, TICK_NS}, .it_value = {0, TICK_NS}};
 	sigset_t mask;
 	int i, err, sfd, tfd;
 
@@ -454,12 +458,12 @@ int daemon_setup(struct daemon *d)
 		log_warnx("control socket %s: %s", d->sock_path, strerror(-err));
 		return err;
 	}
-	d->sig_w = (struct watch){ sfd, POLLIN, 1, 0, on_signal, d, "signalfd" };
-	d->tick_w = (struct watch){ tfd, POLLIN, 1, 0, on_tick, d, "timerfd" };
-	d->ring_w = (struct watch){ ring_buffer__epoll_fd(d->rb), POLLIN, 1, 0, on_ring, d,
-				    "ring buffer" };
-	d->ctl_w = (struct watch){ d->ctl_fd, POLLIN, 1, 0, on_accept, d, "control socket" };
-	d->nl_w = (struct watch){ hnl_mon_fd(d->nl), POLLIN, 1, 0, on_nl_watch, d, "rtnetlink" };
+	d->sig_w = (struct watch){sfd, POLLIN, 1, 0, on_signal, d, "signalfd"};
+	d->tick_w = (struct watch){tfd, POLLIN, 1, 0, on_tick, d, "timerfd"};
+	d->ring_w = (struct watch){
+		ring_buffer__epoll_fd(d->rb), POLLIN, 1, 0, on_ring, d, "ring buffer"};
+	d->ctl_w = (struct watch){d->ctl_fd, POLLIN, 1, 0, on_accept, d, "control socket"};
+	d->nl_w = (struct watch){hnl_mon_fd(d->nl), POLLIN, 1, 0, on_nl_watch, d, "rtnetlink"};
 	if (loop_watch(&d->loop, &d->sig_w) || loop_watch(&d->loop, &d->tick_w) ||
 	    loop_watch(&d->loop, &d->ring_w) || loop_watch(&d->loop, &d->ctl_w) ||
 	    loop_watch(&d->loop, &d->nl_w))
@@ -515,13 +519,14 @@ void daemon_run(struct daemon *d)
 				struct setrt *s = &d->sets[i];
 
 				if (s->m.state == FSM_ONLINE || s->m.state == FSM_ACQUIRING)
-					set_event(s, FSM_EV_RELEASE, set_next_node(d, s->c, d->self),
-						  "shutdown");
+					set_event(s, FSM_EV_RELEASE,
+						  set_next_node(d, s->c, d->self), "shutdown");
 			}
 		}
 		if (d->stopping && (all_quiet(d) || kern_now_ns() > stop_deadline)) {
 			/* Give the handoffs a few heartbeats to reach the peers. */
-			uint64_t until = kern_now_ns() + 10 * (uint64_t)d->cfg.interval_ms * 1000000ull;
+			uint64_t until =
+				kern_now_ns() + 10 * (uint64_t)d->cfg.interval_ms * 1000000ull;
 
 			while (kern_now_ns() < until)
 				loop_run_once(&d->loop, 5);
@@ -583,16 +588,36 @@ int main(int argc, char **argv)
 	d.sock_path = HBPF_CTL_SOCKET;
 	while ((opt = getopt(argc, argv, "c:N:p:s:dnuvh")) != -1) {
 		switch (opt) {
-		case 'c': config = optarg; break;
-		case 'N': node = optarg; break;
-		case 'p': d.pin_root = optarg; break;
-		case 's': d.sock_path = optarg; break;
-		case 'd': fg = 1; break;
-		case 'n': check = 1; break;
-		case 'u': unload = 1; break;
-		case 'v': verbose++; break;
-		case 'h': usage(stdout); return 0;
-		default: usage(stderr); return 64;
+		case 'c':
+			config = optarg;
+			break;
+		case 'N':
+			node = optarg;
+			break;
+		case 'p':
+			d.pin_root = optarg;
+			break;
+		case 's':
+			d.sock_path = optarg;
+			break;
+		case 'd':
+			fg = 1;
+			break;
+		case 'n':
+			check = 1;
+			break;
+		case 'u':
+			unload = 1;
+			break;
+		case 'v':
+			verbose++;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 64;
 		}
 	}
 	if (optind != argc) {
@@ -610,8 +635,8 @@ int main(int argc, char **argv)
 		printf("configuration OK\n");
 		return 0;
 	}
-	log_init("hbpfd", fg, LOG_LVL_INFO + verbose > LOG_LVL_DEBUG ? LOG_LVL_DEBUG
-								      : LOG_LVL_INFO + verbose);
+	log_init("hbpfd", fg,
+		 LOG_LVL_INFO + verbose > LOG_LVL_DEBUG ? LOG_LVL_DEBUG : LOG_LVL_INFO + verbose);
 	log_libbpf_hook();
 	if (unload) {
 		const struct hbpf_cfg_node *me = &d.cfg.nodes[d.self_idx];

@@ -87,7 +87,7 @@ int kern_open(struct hbpf_kern *k, const char *pin_root)
 		log_warnx("cannot open BPF object: %s", strerror(-err));
 		goto fail;
 	}
-	bpf_object__for_each_map(map, k->skel->obj) {
+	bpf_object__for_each_map (map, k->skel->obj) {
 		snprintf(path, sizeof(path), "%s/%s", k->pin_dir, bpf_map__name(map));
 		err = bpf_map__set_pin_path(map, path);
 		if (err)
@@ -190,8 +190,7 @@ static int attach_tc_one(struct bpf_program *prog, int ifindex, const char *ifna
 		log_warnx("%s: cannot attach %s: %s", ifname, name, strerror(-err));
 		return err;
 	}
-	log_info("%s: %s attached (clsact handle 0x%x prio %d)", ifname, name, TC_HANDLE,
-		 TC_PRIO);
+	log_info("%s: %s attached (clsact handle 0x%x prio %d)", ifname, name, TC_HANDLE, TC_PRIO);
 	return 0;
 }
 
@@ -223,9 +222,9 @@ int kern_unload(const char *pin_root, const char *const ifnames[], const int ifi
 		snprintf(path, sizeof(path), "%s/link_xdp_%s", dir, ifnames[i]);
 		unlink(path);
 	}
-	static const char *const maps[] = { "config", "local", "sets", "vips", "vmacs", "ifaces",
-					    "peers", "links", "hb_prev", "drops", "stats", "events",
-					    "timers" };
+	static const char *const maps[] = {"config", "local",  "sets",	"vips",	   "vmacs",
+					   "ifaces", "peers",  "links", "hb_prev", "drops",
+					   "stats",  "events", "timers"};
 	for (i = 0; i < (int)(sizeof(maps) / sizeof(maps[0])); i++) {
 		snprintf(path, sizeof(path), "%s/%s", dir, maps[i]);
 		unlink(path);
@@ -238,7 +237,7 @@ int kern_unload(const char *pin_root, const char *const ifnames[], const int ifi
 
 int kern_arm(struct hbpf_kern *k)
 {
-	unsigned char pkt[64] = { 0 };
+	unsigned char pkt[64] = {0};
 	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = pkt, .data_size_in = sizeof(pkt),
 		    .repeat = 1);
 	int err;

@@ -18,11 +18,11 @@ struct ring_buffer;
 
 struct hbpf_kern {
 	struct hbpf *skel;
-	char pin_dir[256];		/* <pin-root>/v1 */
-	int lock_fd;			/* flock()ed pin directory */
-	int adopted;			/* maps existed before we loaded */
+	char pin_dir[256];		   /* <pin-root>/v1 */
+	int lock_fd;			   /* flock()ed pin directory */
+	int adopted;			   /* maps existed before we loaded */
 	volatile struct hbpf_local *local; /* mmap of the "local" map */
-	volatile struct hbpf_set *sets;	/* mmap of the "sets" map */
+	volatile struct hbpf_set *sets;	   /* mmap of the "sets" map */
 	size_t local_len, sets_len;
 };
 

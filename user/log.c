@@ -30,8 +30,8 @@ int log_level(void)
 
 void log_vmsg(int lvl, const char *fmt, va_list ap)
 {
-	static const int prio[] = { LOG_ERR, LOG_WARNING, LOG_INFO, LOG_DEBUG };
-	static const char *const tag[] = { "error", "warning", "info", "debug" };
+	static const int prio[] = {LOG_ERR, LOG_WARNING, LOG_INFO, LOG_DEBUG};
+	static const char *const tag[] = {"error", "warning", "info", "debug"};
 	struct timespec ts;
 	char buf[1024];
 

@@ -62,8 +62,8 @@ static void dispatch(struct loop *l, struct io_uring_cqe *cqe)
 
 int loop_run_once(struct loop *l, int timeout_ms)
 {
-	struct __kernel_timespec ts = { .tv_sec = timeout_ms / 1000,
-					.tv_nsec = (long long)(timeout_ms % 1000) * 1000000 };
+	struct __kernel_timespec ts = {.tv_sec = timeout_ms / 1000,
+				       .tv_nsec = (long long)(timeout_ms % 1000) * 1000000};
 	struct io_uring_cqe *cqe;
 	unsigned n = 0;
 	int err;

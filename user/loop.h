@@ -16,17 +16,17 @@ typedef void (*watch_cb)(struct watch *w, int res);
 
 struct watch {
 	int fd;
-	unsigned events;	/* POLLIN ... */
+	unsigned events; /* POLLIN ... */
 	int multishot;
 	int armed;
 	watch_cb cb;
 	void *arg;
-	const char *what;	/* for logs */
+	const char *what; /* for logs */
 };
 
 struct loop {
 	struct io_uring ring;
-	int pending;		/* SQEs queued but not submitted */
+	int pending; /* SQEs queued but not submitted */
 };
 
 int loop_init(struct loop *l, unsigned entries);

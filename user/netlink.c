@@ -22,8 +22,8 @@
 #define NL_MON_RCVBUF (1 << 20)
 
 struct nlctx {
-	struct nl_sock *cmd;	/* request/reply */
-	struct nl_sock *mon;	/* RTNLGRP_LINK, non-blocking */
+	struct nl_sock *cmd; /* request/reply */
+	struct nl_sock *mon; /* RTNLGRP_LINK, non-blocking */
 };
 
 /* libnl's -NLE_* codes as -errno. */
@@ -32,25 +32,25 @@ static int nle_errno(int nle)
 	static const struct {
 		int nle, err;
 	} map[] = {
-		{ NLE_INTR, EINTR },
-		{ NLE_BAD_SOCK, EBADF },
-		{ NLE_AGAIN, EAGAIN },
-		{ NLE_NOMEM, ENOMEM },
-		{ NLE_EXIST, EEXIST },
-		{ NLE_INVAL, EINVAL },
-		{ NLE_RANGE, ERANGE },
-		{ NLE_MSGSIZE, EMSGSIZE },
-		{ NLE_OPNOTSUPP, EOPNOTSUPP },
-		{ NLE_AF_NOSUPPORT, EAFNOSUPPORT },
-		{ NLE_OBJ_NOTFOUND, ENOENT },
-		{ NLE_NOADDR, EADDRNOTAVAIL },
-		{ NLE_BUSY, EBUSY },
-		{ NLE_NOACCESS, EACCES },
-		{ NLE_PERM, EPERM },
-		{ NLE_NODEV, ENODEV },
-		{ NLE_MSG_OVERFLOW, EOVERFLOW },
-		{ NLE_MSG_TRUNC, EMSGSIZE },
-		{ NLE_DUMP_INTR, EINTR },
+		{NLE_INTR, EINTR},
+		{NLE_BAD_SOCK, EBADF},
+		{NLE_AGAIN, EAGAIN},
+		{NLE_NOMEM, ENOMEM},
+		{NLE_EXIST, EEXIST},
+		{NLE_INVAL, EINVAL},
+		{NLE_RANGE, ERANGE},
+		{NLE_MSGSIZE, EMSGSIZE},
+		{NLE_OPNOTSUPP, EOPNOTSUPP},
+		{NLE_AF_NOSUPPORT, EAFNOSUPPORT},
+		{NLE_OBJ_NOTFOUND, ENOENT},
+		{NLE_NOADDR, EADDRNOTAVAIL},
+		{NLE_BUSY, EBUSY},
+		{NLE_NOACCESS, EACCES},
+		{NLE_PERM, EPERM},
+		{NLE_NODEV, ENODEV},
+		{NLE_MSG_OVERFLOW, EOVERFLOW},
+		{NLE_MSG_TRUNC, EMSGSIZE},
+		{NLE_DUMP_INTR, EINTR},
 	};
 
 	if (nle < 0)

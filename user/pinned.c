@@ -29,20 +29,20 @@ struct pm_spec {
 };
 
 static const struct pm_spec pm_specs[HBPF_PM_NR] = {
-	[HBPF_PM_CONFIG] = { "config", BPF_MAP_TYPE_ARRAY, 4, sizeof(struct hbpf_cfg), 1,
-			     "struct hbpf_cfg" },
-	[HBPF_PM_LOCAL] = { "local", BPF_MAP_TYPE_ARRAY, 4, sizeof(struct hbpf_local), 1,
-			    "struct hbpf_local" },
-	[HBPF_PM_SETS] = { "sets", BPF_MAP_TYPE_ARRAY, 4, sizeof(struct hbpf_set), HBPF_MAX_SETS,
-			   "struct hbpf_set" },
-	[HBPF_PM_VIPS] = { "vips", BPF_MAP_TYPE_HASH, sizeof(struct hbpf_vip_key),
-			   sizeof(struct hbpf_vip), 0, "struct hbpf_vip" },
-	[HBPF_PM_PEERS] = { "peers", BPF_MAP_TYPE_ARRAY, 4, sizeof(struct hbpf_peer),
-			    HBPF_MAX_NODES, "struct hbpf_peer" },
-	[HBPF_PM_LINKS] = { "links", BPF_MAP_TYPE_ARRAY, 4, sizeof(struct hbpf_link),
-			    HBPF_MAX_NODES *HBPF_MAX_LINKS, "struct hbpf_link" },
-	[HBPF_PM_DROPS] = { "drops", BPF_MAP_TYPE_PERCPU_ARRAY, 4, 8, HBPF_DROP_MAX, "__u64" },
-	[HBPF_PM_STATS] = { "stats", BPF_MAP_TYPE_PERCPU_ARRAY, 4, 8, HBPF_STAT_MAX, "__u64" },
+	[HBPF_PM_CONFIG] = {"config", BPF_MAP_TYPE_ARRAY, 4, sizeof(struct hbpf_cfg), 1,
+			    "struct hbpf_cfg"},
+	[HBPF_PM_LOCAL] = {"local", BPF_MAP_TYPE_ARRAY, 4, sizeof(struct hbpf_local), 1,
+			   "struct hbpf_local"},
+	[HBPF_PM_SETS] = {"sets", BPF_MAP_TYPE_ARRAY, 4, sizeof(struct hbpf_set), HBPF_MAX_SETS,
+			  "struct hbpf_set"},
+	[HBPF_PM_VIPS] = {"vips", BPF_MAP_TYPE_HASH, sizeof(struct hbpf_vip_key),
+			  sizeof(struct hbpf_vip), 0, "struct hbpf_vip"},
+	[HBPF_PM_PEERS] = {"peers", BPF_MAP_TYPE_ARRAY, 4, sizeof(struct hbpf_peer), HBPF_MAX_NODES,
+			   "struct hbpf_peer"},
+	[HBPF_PM_LINKS] = {"links", BPF_MAP_TYPE_ARRAY, 4, sizeof(struct hbpf_link),
+			   HBPF_MAX_NODES *HBPF_MAX_LINKS, "struct hbpf_link"},
+	[HBPF_PM_DROPS] = {"drops", BPF_MAP_TYPE_PERCPU_ARRAY, 4, 8, HBPF_DROP_MAX, "__u64"},
+	[HBPF_PM_STATS] = {"stats", BPF_MAP_TYPE_PERCPU_ARRAY, 4, 8, HBPF_STAT_MAX, "__u64"},
 };
 
 const char *hbpf_pinned_name(int m)
@@ -77,10 +77,10 @@ int hbpf_pinned_check(int m, int fd, const char *path, char *err, size_t errlen)
 		return -EPROTO;
 	}
 	if (info.value_size != s->value_size) {
-		snprintf(
-			err, errlen,
-			"%s: value size %u, expected %u (%s): pinned layout does not match this hbpfctl",
-			path, info.value_size, s->value_size, s->value_name);
+		snprintf(err, errlen,
+			 "%s: value size %u, expected %u (%s): pinned layout does not match this "
+			 "hbpfctl",
+			 path, info.value_size, s->value_size, s->value_name);
 		return -EPROTO;
 	}
 	if (s->max_entries && info.max_entries != s->max_entries) {
@@ -249,7 +249,7 @@ int hbpf_pinned_vips(const struct hbpf_pinned *p, int id, struct in_addr *out, i
 int hbpf_ctl_request(const char *path, const char *req, int timeout_ms, char **reply, char *why,
 		     size_t whylen)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	struct pollfd pfd;
 	size_t len = 0, cap = 4096;
 	char line[HBPF_CTL_MAX];
@@ -419,10 +419,10 @@ void hbpf_wire_flags_str(uint32_t flags, char *buf, size_t len)
 		uint32_t bit;
 		const char *name;
 	} fl[] = {
-		{ HBPF_WF_DAEMON_UP, "daemon-up" },
-		{ HBPF_WF_RESTARTING, "restarting" },
-		{ HBPF_WF_PUBLIC_UP, "public-up" },
-		{ HBPF_WF_SHUTDOWN, "shutdown" },
+		{HBPF_WF_DAEMON_UP, "daemon-up"},
+		{HBPF_WF_RESTARTING, "restarting"},
+		{HBPF_WF_PUBLIC_UP, "public-up"},
+		{HBPF_WF_SHUTDOWN, "shutdown"},
 	};
 	size_t off = 0;
 

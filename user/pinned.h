@@ -19,21 +19,21 @@
 
 /* Map indexes for struct hbpf_pinned.fd[] and the "need" mask of hbpf_pinned_open(). */
 #define HBPF_PM_CONFIG 0
-#define HBPF_PM_LOCAL  1
-#define HBPF_PM_SETS   2
-#define HBPF_PM_VIPS   3
-#define HBPF_PM_PEERS  4
-#define HBPF_PM_LINKS  5
-#define HBPF_PM_DROPS  6
-#define HBPF_PM_STATS  7
-#define HBPF_PM_NR     8
+#define HBPF_PM_LOCAL 1
+#define HBPF_PM_SETS 2
+#define HBPF_PM_VIPS 3
+#define HBPF_PM_PEERS 4
+#define HBPF_PM_LINKS 5
+#define HBPF_PM_DROPS 6
+#define HBPF_PM_STATS 7
+#define HBPF_PM_NR 8
 
 #define HBPF_PM_BIT(m) (1u << (m))
 
 struct hbpf_pinned {
-	char dir[256]; /* <pin-root>/v<HBPF_LAYOUT_VERSION> */
+	char dir[256];	    /* <pin-root>/v<HBPF_LAYOUT_VERSION> */
 	int fd[HBPF_PM_NR]; /* -1 when not opened */
-	int ncpus; /* possible CPUs, for the per-CPU maps */
+	int ncpus;	    /* possible CPUs, for the per-CPU maps */
 };
 
 /* Pinned name of map m ("config", "peers", ...), or NULL when m is out of range. */

@@ -95,7 +95,7 @@ static void __attribute__((noreturn)) child_exec(const char *cmd, char **envp)
 	/* Keep the daemon's sockets, maps and pidfds out of the services. */
 	syscall(SYS_close_range, 3u, ~0u, 0u);
 
-	char *const argv[] = { "sh", "-c", (char *)cmd, NULL };
+	char *const argv[] = {"sh", "-c", (char *)cmd, NULL};
 
 	execve("/bin/sh", argv, envp);
 	_exit(127);
@@ -188,7 +188,7 @@ int proc_expired(const struct proc *p, uint64_t now_ns)
 /* Wait up to ms (-1: forever) for the pidfd; 1 readable, 0 timeout, -errno. */
 static int pidfd_wait(int fd, int ms)
 {
-	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	struct pollfd pfd = {.fd = fd, .events = POLLIN};
 	uint64_t end = ms < 0 ? 0 : proc_now_ns() + (uint64_t)ms * 1000000ull;
 	int r;
 

@@ -18,12 +18,12 @@
 #include <sys/types.h>
 
 struct proc {
-	pid_t pid;		/* the shell, 0 once reaped (or never started) */
-	pid_t pgid;		/* its process group; kept after the reap so that
-				 * stragglers can still be killed */
-	int pidfd;		/* readable when the shell exits, -1 when closed */
-	uint64_t start_ns;	/* CLOCK_MONOTONIC at spawn */
-	uint64_t deadline_ns;	/* start_ns + timeout, 0 = none */
+	pid_t pid;	      /* the shell, 0 once reaped (or never started) */
+	pid_t pgid;	      /* its process group; kept after the reap so that
+			       * stragglers can still be killed */
+	int pidfd;	      /* readable when the shell exits, -1 when closed */
+	uint64_t start_ns;    /* CLOCK_MONOTONIC at spawn */
+	uint64_t deadline_ns; /* start_ns + timeout, 0 = none */
 };
 
 /* CLOCK_MONOTONIC in ns. */

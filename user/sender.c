@@ -29,8 +29,8 @@ static void close_fds(struct sender *s)
 
 static int link_socket(const struct hbpf_cfg_link *l, uint16_t port)
 {
-	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(port),
-				  .sin_addr = l->addr };
+	struct sockaddr_in sa = {
+		.sin_family = AF_INET, .sin_port = htons(port), .sin_addr = l->addr};
 	int one = 1, small = 4096, fd, err;
 
 	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
@@ -48,8 +48,7 @@ static int link_socket(const struct hbpf_cfg_link *l, uint16_t port)
 	return fd;
 }
 
-int sender_init(struct sender *s, const struct hbpf_config *cfg, int self_idx,
-		struct hbpf_kern *k)
+int sender_init(struct sender *s, const struct hbpf_config *cfg, int self_idx, struct hbpf_kern *k)
 {
 	const struct hbpf_cfg_node *me = &cfg->nodes[self_idx];
 	int i, n, fd;
@@ -99,8 +98,7 @@ static uint16_t announcement(uint32_t *slot, uint64_t *until, uint64_t now)
 	return v;
 }
 
-void sender_build(struct sender *s, const struct sender_dst *d, uint64_t now,
-		  struct hbpf_wire *w)
+void sender_build(struct sender *s, const struct sender_dst *d, uint64_t now, struct hbpf_wire *w)
 {
 	volatile struct hbpf_local *l = s->k->local;
 	volatile struct hbpf_set *sets = s->k->sets;
@@ -120,8 +118,8 @@ void sender_build(struct sender *s, const struct sender_dst *d, uint64_t now,
 	if (!stamp || now < stamp)
 		hb.daemon_age_us = stamp ? 0 : UINT32_MAX;
 	else
-		hb.daemon_age_us = (now - stamp) / 1000 > UINT32_MAX ? UINT32_MAX
-								      : (now - stamp) / 1000;
+		hb.daemon_age_us =
+			(now - stamp) / 1000 > UINT32_MAX ? UINT32_MAX : (now - stamp) / 1000;
 	if (until > now)
 		hb.restart_left_ms = (until - now) / 1000000;
 	for (i = 0; i < HBPF_MAX_SETS; i++) {
@@ -179,7 +177,7 @@ static void *sender_main(void *arg)
 
 int sender_start(struct sender *s, int rt_prio)
 {
-	struct sched_param sp = { .sched_priority = rt_prio };
+	struct sched_param sp = {.sched_priority = rt_prio};
 	pthread_attr_t attr;
 	int err;
 

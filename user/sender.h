@@ -18,7 +18,7 @@
 #define SENDER_MAX_DST (HBPF_MAX_NODES * HBPF_MAX_LINKS)
 
 struct sender_dst {
-	int fd;				/* the link's socket */
+	int fd; /* the link's socket */
 	uint8_t link, peer;
 	struct sockaddr_in to;
 };
@@ -26,7 +26,7 @@ struct sender_dst {
 struct sender {
 	pthread_t th;
 	int running;
-	int stop;			/* atomic: ask the thread to exit */
+	int stop; /* atomic: ask the thread to exit */
 	int fds[HBPF_MAX_LINKS];
 	int ndst;
 	struct sender_dst dst[SENDER_MAX_DST];
@@ -35,7 +35,7 @@ struct sender {
 	uint8_t self;
 	uint64_t interval_ns;
 	struct hbpf_kern *k;
-	int rt_prio;			/* SCHED_FIFO priority, 0 = none */
+	int rt_prio; /* SCHED_FIFO priority, 0 = none */
 	/* Announcements, written by the main thread with __atomic stores.
 	 * handoff: (set << 8 | node), 0xffff = none; move likewise. */
 	uint32_t handoff;
@@ -48,8 +48,7 @@ struct sender {
 
 /* Open one UDP socket per link, bound to this node's link address and port
  * and to the link's interface. */
-int sender_init(struct sender *s, const struct hbpf_config *cfg, int self_idx,
-		struct hbpf_kern *k);
+int sender_init(struct sender *s, const struct hbpf_config *cfg, int self_idx, struct hbpf_kern *k);
 int sender_start(struct sender *s, int rt_prio);
 void sender_stop(struct sender *s);
 
@@ -59,7 +58,6 @@ void sender_handoff(struct sender *s, int set, int node, uint64_t hold_ns);
 void sender_move(struct sender *s, int set, int node, uint64_t hold_ns);
 
 /* Build the HB for one destination (exposed for tests). */
-void sender_build(struct sender *s, const struct sender_dst *d, uint64_t now,
-		  struct hbpf_wire *w);
+void sender_build(struct sender *s, const struct sender_dst *d, uint64_t now, struct hbpf_wire *w);
 
 #endif /* HBPF_SENDER_H */

@@ -36,8 +36,7 @@ void hbpf_wire_encode(const struct hbpf_hb *hb, struct hbpf_wire *w)
 		w->epoch[i] = htobe32(hb->epoch[i]);
 }
 
-int hbpf_wire_decode(const void *buf, size_t len, uint32_t cluster, int self,
-		     struct hbpf_hb *hb)
+int hbpf_wire_decode(const void *buf, size_t len, uint32_t cluster, int self, struct hbpf_hb *hb)
 {
 	struct hbpf_wire w;
 	int i;

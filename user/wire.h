@@ -12,7 +12,7 @@
 #include <hbpf/abi.h>
 
 struct hbpf_hb {
-	uint8_t type;		/* HBPF_WT_* */
+	uint8_t type; /* HBPF_WT_* */
 	uint8_t src_node;
 	uint8_t link;
 	uint32_t cluster;
@@ -37,7 +37,6 @@ void hbpf_wire_encode(const struct hbpf_hb *hb, struct hbpf_wire *w);
  * > sizeof: SIZE), magic, version, cluster (against cluster), type, src_node
  * (< HBPF_MAX_NODES and != self), link (< HBPF_MAX_LINKS).
  */
-int hbpf_wire_decode(const void *buf, size_t len, uint32_t cluster, int self,
-		     struct hbpf_hb *hb);
+int hbpf_wire_decode(const void *buf, size_t len, uint32_t cluster, int self, struct hbpf_hb *hb);
 
 #endif /* HBPF_WIRE_H */

@@ -20,12 +20,12 @@
 #define HBPF_PIN_ROOT_DEFAULT "/sys/fs/bpf/hbpf"
 
 /* Limits.  Node ids and set ids index arrays, so they stay small. */
-#define HBPF_MAX_NODES 16	/* node id 0..15 */
-#define HBPF_MAX_LINKS 4	/* heartbeat links per node, index 0..3 */
-#define HBPF_MAX_SETS 32	/* set id 0..31 (bit i of the owned masks) */
-#define HBPF_MAX_VIPS 256	/* virtual IPv4 addresses, all sets together */
-#define HBPF_MAX_IFACES 8	/* interfaces the XDP program is attached to */
-#define HBPF_NODE_NONE 0xff	/* "no node" in every __u8 node field */
+#define HBPF_MAX_NODES 16   /* node id 0..15 */
+#define HBPF_MAX_LINKS 4    /* heartbeat links per node, index 0..3 */
+#define HBPF_MAX_SETS 32    /* set id 0..31 (bit i of the owned masks) */
+#define HBPF_MAX_VIPS 256   /* virtual IPv4 addresses, all sets together */
+#define HBPF_MAX_IFACES 8   /* interfaces the XDP program is attached to */
+#define HBPF_NODE_NONE 0xff /* "no node" in every __u8 node field */
 
 /* ------------------------------------------------------------------------ */
 /* Heartbeat wire format: the UDP payload (IPv4, destination port from the
@@ -46,31 +46,32 @@
 #define HBPF_WT_ECHO 2 /* reflection built by the receiver's XDP program */
 
 /* hbpf_wire.flags */
-#define HBPF_WF_DAEMON_UP (1u << 0)	/* src daemon running (stamp valid) */
-#define HBPF_WF_RESTARTING (1u << 1)	/* src daemon in a clean restart: do not
-					 * judge daemon_age until restart_left_ms */
-#define HBPF_WF_PUBLIC_UP (1u << 2)	/* src node's public interface has carrier */
-#define HBPF_WF_SHUTDOWN (1u << 3)	/* src daemon stopping cleanly, holds nothing */
+#define HBPF_WF_DAEMON_UP (1u << 0) /* src daemon running (stamp valid) */
+#define HBPF_WF_RESTARTING                                                   \
+	(1u << 1)		    /* src daemon in a clean restart: do not \
+				     * judge daemon_age until restart_left_ms */
+#define HBPF_WF_PUBLIC_UP (1u << 2) /* src node's public interface has carrier */
+#define HBPF_WF_SHUTDOWN (1u << 3)  /* src daemon stopping cleanly, holds nothing */
 
 struct hbpf_wire {
-	__be32 magic;		/* HBPF_WIRE_MAGIC */
-	__u8 version;		/* HBPF_WIRE_VERSION */
-	__u8 type;		/* HBPF_WT_* */
-	__u8 src_node;		/* node that built this packet (ECHO: the echoer) */
-	__u8 link;		/* link index the packet travels on (same on all nodes) */
-	__be32 cluster;		/* cluster id from the config; mismatch => drop */
-	__be32 seq;		/* originator's per-link sequence number */
-	__be64 orig_tx_ns;	/* originator's CLOCK_MONOTONIC at send, ns (kept in ECHO) */
-	__be32 flags;		/* HBPF_WF_* of src_node */
-	__be32 daemon_age_us;	/* age of src_node's daemon liveness stamp, us */
-	__be32 restart_left_ms;	/* with HBPF_WF_RESTARTING: grace left, ms */
-	__be32 owned;		/* bit s set: src_node owns set s */
-	__u8 handoff_set;	/* set src_node has released for handoff_to, or 0xff */
-	__u8 handoff_to;	/* node that should take handoff_set now, or 0xff */
-	__u8 move_set;		/* request: owner of move_set hand it to move_to */
-	__u8 move_to;		/* or 0xff; only in HB */
+	__be32 magic;		     /* HBPF_WIRE_MAGIC */
+	__u8 version;		     /* HBPF_WIRE_VERSION */
+	__u8 type;		     /* HBPF_WT_* */
+	__u8 src_node;		     /* node that built this packet (ECHO: the echoer) */
+	__u8 link;		     /* link index the packet travels on (same on all nodes) */
+	__be32 cluster;		     /* cluster id from the config; mismatch => drop */
+	__be32 seq;		     /* originator's per-link sequence number */
+	__be64 orig_tx_ns;	     /* originator's CLOCK_MONOTONIC at send, ns (kept in ECHO) */
+	__be32 flags;		     /* HBPF_WF_* of src_node */
+	__be32 daemon_age_us;	     /* age of src_node's daemon liveness stamp, us */
+	__be32 restart_left_ms;	     /* with HBPF_WF_RESTARTING: grace left, ms */
+	__be32 owned;		     /* bit s set: src_node owns set s */
+	__u8 handoff_set;	     /* set src_node has released for handoff_to, or 0xff */
+	__u8 handoff_to;	     /* node that should take handoff_set now, or 0xff */
+	__u8 move_set;		     /* request: owner of move_set hand it to move_to */
+	__u8 move_to;		     /* or 0xff; only in HB */
 	__be32 epoch[HBPF_MAX_SETS]; /* src_node's epoch of each set (0 = never owned) */
-	__be32 pad;		/* zero */
+	__be32 pad;		     /* zero */
 } __attribute__((packed));
 _Static_assert(sizeof(struct hbpf_wire) == 176, "hbpf_wire layout");
 
@@ -82,17 +83,17 @@ _Static_assert(sizeof(struct hbpf_wire) == 176, "hbpf_wire layout");
  * starts the programs' timers; read by every program.  Times in ns.
  */
 struct hbpf_cfg {
-	__u32 cluster;		/* cluster id */
-	__u8 self;		/* this node's id */
-	__u8 nlinks;		/* heartbeat links in use */
-	__u16 port;		/* heartbeat UDP port, host order */
-	__u64 interval_ns;	/* heartbeat interval */
-	__u64 detect_ns;	/* peer dead after this much silence (detect_mult x interval) */
-	__u64 daemon_dead_ns;	/* peer daemon dead when its stamp is older than this */
-	__u64 demote_ns;	/* own daemon stamp older than this => demote self
-				 * (daemon_dead_ns minus a safety margin) */
-	__u32 nodes_mask;	/* bit n: node n is configured */
-	__u32 auto_mask;	/* bit s: set s may be taken over automatically */
+	__u32 cluster;	      /* cluster id */
+	__u8 self;	      /* this node's id */
+	__u8 nlinks;	      /* heartbeat links in use */
+	__u16 port;	      /* heartbeat UDP port, host order */
+	__u64 interval_ns;    /* heartbeat interval */
+	__u64 detect_ns;      /* peer dead after this much silence (detect_mult x interval) */
+	__u64 daemon_dead_ns; /* peer daemon dead when its stamp is older than this */
+	__u64 demote_ns;      /* own daemon stamp older than this => demote self
+			       * (daemon_dead_ns minus a safety margin) */
+	__u32 nodes_mask;     /* bit n: node n is configured */
+	__u32 auto_mask;      /* bit s: set s may be taken over automatically */
 };
 _Static_assert(sizeof(struct hbpf_cfg) == 48, "hbpf_cfg layout");
 
@@ -103,7 +104,7 @@ _Static_assert(sizeof(struct hbpf_cfg) == 48, "hbpf_cfg layout");
 struct hbpf_local {
 	__u64 stamp_ns;		/* daemon liveness stamp, CLOCK_MONOTONIC ns */
 	__u64 last_tx_ns;	/* when the sender last sent a heartbeat */
-	__u64 restart_until_ns;	/* clean restart in progress until then (0 = none) */
+	__u64 restart_until_ns; /* clean restart in progress until then (0 = none) */
 	__u32 pid;		/* daemon pid */
 	__u32 flags;		/* HBPF_WF_* this node announces */
 };
@@ -111,7 +112,7 @@ _Static_assert(sizeof(struct hbpf_local) == 32, "hbpf_local layout");
 
 /* hbpf_set.flags */
 #define HBPF_SF_CONFIGURED (1u << 0) /* slot in use */
-#define HBPF_SF_AUTO (1u << 1)	/* automatic takeover allowed */
+#define HBPF_SF_AUTO (1u << 1)	     /* automatic takeover allowed */
 
 /*
  * "sets" (ARRAY, HBPF_MAX_SETS entries, BPF_F_MMAPABLE, key = set id):
@@ -119,14 +120,14 @@ _Static_assert(sizeof(struct hbpf_local) == 32, "hbpf_local layout");
  * VIPs and VMAC only while owned == 1.
  */
 struct hbpf_set {
-	__u8 vmac[6];		/* the set's virtual MAC */
-	__u8 owned;		/* 1: this node owns the set (the gate answers) */
-	__u8 owner;		/* node believed to own it (self, a peer) or 0xff */
+	__u8 vmac[6];		   /* the set's virtual MAC */
+	__u8 owned;		   /* 1: this node owns the set (the gate answers) */
+	__u8 owner;		   /* node believed to own it (self, a peer) or 0xff */
 	__u8 prio[HBPF_MAX_NODES]; /* node ids in takeover order, 0xff-terminated */
-	__u32 flags;		/* HBPF_SF_* */
-	__u32 epoch;		/* highest epoch seen or made for the set */
-	__u64 changed_ns;	/* when owned last changed */
-	__u64 garp_req_ns;	/* when the kernel last asked for a re-announce */
+	__u32 flags;		   /* HBPF_SF_* */
+	__u32 epoch;		   /* highest epoch seen or made for the set */
+	__u64 changed_ns;	   /* when owned last changed */
+	__u64 garp_req_ns;	   /* when the kernel last asked for a re-announce */
 };
 _Static_assert(sizeof(struct hbpf_set) == 48, "hbpf_set layout");
 
@@ -134,18 +135,18 @@ _Static_assert(sizeof(struct hbpf_set) == 48, "hbpf_set layout");
  * "vips" (HASH, key = struct hbpf_vip_key): which set a virtual IPv4 belongs to.
  */
 struct hbpf_vip_key {
-	__be32 addr;		/* IPv4 address, network order */
+	__be32 addr; /* IPv4 address, network order */
 };
 struct hbpf_vip {
-	__u32 set;		/* set id */
-	__u32 ifindex;		/* public interface that carries it */
+	__u32 set;     /* set id */
+	__u32 ifindex; /* public interface that carries it */
 };
 _Static_assert(sizeof(struct hbpf_vip) == 8, "hbpf_vip layout");
 
 /* "vmacs" (HASH): virtual MAC -> set id, for the gate's L2 checks. */
 struct hbpf_mac_key {
 	__u8 mac[6];
-	__u8 pad[2];		/* zero */
+	__u8 pad[2]; /* zero */
 };
 _Static_assert(sizeof(struct hbpf_mac_key) == 8, "hbpf_mac_key layout");
 
@@ -155,38 +156,38 @@ _Static_assert(sizeof(struct hbpf_mac_key) == 8, "hbpf_mac_key layout");
  * to the stack (it rewrites the destination MAC to this one).
  */
 struct hbpf_iface {
-	__u8 mac[6];		/* the interface's own MAC */
-	__u8 link;		/* heartbeat link index on it, or 0xff */
-	__u8 public;		/* 1: carries VIPs (gate active) */
+	__u8 mac[6]; /* the interface's own MAC */
+	__u8 link;   /* heartbeat link index on it, or 0xff */
+	__u8 public; /* 1: carries VIPs (gate active) */
 	__u32 pad;
 };
 _Static_assert(sizeof(struct hbpf_iface) == 12, "hbpf_iface layout");
 
 /* hbpf_peer.state */
-#define HBPF_PEER_UNKNOWN 0	/* never heard */
+#define HBPF_PEER_UNKNOWN 0 /* never heard */
 #define HBPF_PEER_ALIVE 1
 #define HBPF_PEER_DEAD 2	/* kernel deadline fired */
-#define HBPF_PEER_DAEMON_DEAD 3	/* kernel alive, daemon stamp too old */
+#define HBPF_PEER_DAEMON_DEAD 3 /* kernel alive, daemon stamp too old */
 
 /*
  * "peers" (ARRAY, HBPF_MAX_NODES entries, key = node id): per-peer liveness
  * as measured by the XDP program, over all links together.
  */
 struct hbpf_peer {
-	__u64 last_seen_ns;	/* last HB or ECHO from the peer, any link */
-	__u64 last_hb_ns;	/* last HB (peer's daemon sent it) */
-	__u64 last_echo_ns;	/* last ECHO (peer's kernel reflected ours) */
-	__u64 state_ns;		/* when state last changed */
-	__u64 rx;		/* heartbeats received */
-	__u64 echo_rx;		/* echoes received */
-	__u32 state;		/* HBPF_PEER_* */
-	__u32 flags;		/* peer's last HBPF_WF_* */
-	__u32 owned;		/* sets the peer last announced */
-	__u32 daemon_age_us;	/* peer's last announced daemon stamp age */
-	__u32 deaths;		/* times the deadline fired */
-	__u8 handoff_set;	/* last handoff the peer announced (dedup), or 0xff */
+	__u64 last_seen_ns;  /* last HB or ECHO from the peer, any link */
+	__u64 last_hb_ns;    /* last HB (peer's daemon sent it) */
+	__u64 last_echo_ns;  /* last ECHO (peer's kernel reflected ours) */
+	__u64 state_ns;	     /* when state last changed */
+	__u64 rx;	     /* heartbeats received */
+	__u64 echo_rx;	     /* echoes received */
+	__u32 state;	     /* HBPF_PEER_* */
+	__u32 flags;	     /* peer's last HBPF_WF_* */
+	__u32 owned;	     /* sets the peer last announced */
+	__u32 daemon_age_us; /* peer's last announced daemon stamp age */
+	__u32 deaths;	     /* times the deadline fired */
+	__u8 handoff_set;    /* last handoff the peer announced (dedup), or 0xff */
 	__u8 handoff_to;
-	__u8 move_set;		/* last move request the peer sent (dedup), or 0xff */
+	__u8 move_set; /* last move request the peer sent (dedup), or 0xff */
 	__u8 move_to;
 };
 _Static_assert(sizeof(struct hbpf_peer) == 72, "hbpf_peer layout");
@@ -196,15 +197,15 @@ _Static_assert(sizeof(struct hbpf_peer) == 72, "hbpf_peer layout");
  * key = peer * HBPF_MAX_LINKS + link): per-peer, per-link statistics.
  */
 struct hbpf_link {
-	__u64 last_seen_ns;	/* last HB or ECHO on this link */
-	__u64 rx;		/* heartbeats received */
-	__u64 echo_rx;		/* echoes received */
-	__u64 lost;		/* heartbeats missing by sequence number */
-	__u64 rtt_ns;		/* last round trip, ns */
-	__u64 rtt_avg_ns;	/* smoothed round trip (1/8 EWMA), ns */
-	__u64 jitter_ns;	/* smoothed |delta inter-arrival - interval| (1/16), ns */
-	__u32 last_seq;		/* last heartbeat sequence */
-	__u32 ifindex;		/* where it arrived */
+	__u64 last_seen_ns; /* last HB or ECHO on this link */
+	__u64 rx;	    /* heartbeats received */
+	__u64 echo_rx;	    /* echoes received */
+	__u64 lost;	    /* heartbeats missing by sequence number */
+	__u64 rtt_ns;	    /* last round trip, ns */
+	__u64 rtt_avg_ns;   /* smoothed round trip (1/8 EWMA), ns */
+	__u64 jitter_ns;    /* smoothed |delta inter-arrival - interval| (1/16), ns */
+	__u32 last_seq;	    /* last heartbeat sequence */
+	__u32 ifindex;	    /* where it arrived */
 };
 _Static_assert(sizeof(struct hbpf_link) == 64, "hbpf_link layout");
 
@@ -216,17 +217,17 @@ _Static_assert(sizeof(struct hbpf_link) == 64, "hbpf_link layout");
 #define HBPF_TIMER_SELF HBPF_MAX_NODES
 
 /* "drops" (PERCPU_ARRAY, HBPF_DROP_MAX entries): packets dropped, by reason. */
-#define HBPF_DROP_SHORT 0	/* truncated heartbeat */
-#define HBPF_DROP_MAGIC 1	/* bad magic */
-#define HBPF_DROP_VERSION 2	/* unknown wire version */
-#define HBPF_DROP_CLUSTER 3	/* wrong cluster id */
-#define HBPF_DROP_NODE 4	/* unknown or self src_node */
-#define HBPF_DROP_LINK 5	/* link index out of range */
-#define HBPF_DROP_TYPE 6	/* unknown type */
-#define HBPF_DROP_SIZE 7	/* oversized payload */
-#define HBPF_DROP_ARP_FOREIGN 8	/* ARP for a VIP this node does not own */
-#define HBPF_DROP_VMAC_FOREIGN 9 /* frame to a VMAC this node does not own */
-#define HBPF_DROP_VIP_FOREIGN 10 /* IP to a VIP this node does not own */
+#define HBPF_DROP_SHORT 0	    /* truncated heartbeat */
+#define HBPF_DROP_MAGIC 1	    /* bad magic */
+#define HBPF_DROP_VERSION 2	    /* unknown wire version */
+#define HBPF_DROP_CLUSTER 3	    /* wrong cluster id */
+#define HBPF_DROP_NODE 4	    /* unknown or self src_node */
+#define HBPF_DROP_LINK 5	    /* link index out of range */
+#define HBPF_DROP_TYPE 6	    /* unknown type */
+#define HBPF_DROP_SIZE 7	    /* oversized payload */
+#define HBPF_DROP_ARP_FOREIGN 8	    /* ARP for a VIP this node does not own */
+#define HBPF_DROP_VMAC_FOREIGN 9    /* frame to a VMAC this node does not own */
+#define HBPF_DROP_VIP_FOREIGN 10    /* IP to a VIP this node does not own */
 #define HBPF_DROP_EGRESS_FOREIGN 11 /* egress from a VIP this node does not own */
 #define HBPF_DROP_MAX 12
 
@@ -234,42 +235,42 @@ _Static_assert(sizeof(struct hbpf_link) == 64, "hbpf_link layout");
 #define HBPF_STAT_HB_RX 0
 #define HBPF_STAT_ECHO_TX 1
 #define HBPF_STAT_ECHO_RX 2
-#define HBPF_STAT_ARP_REPLY 3	/* ARP requests answered with a VMAC */
-#define HBPF_STAT_VMAC_RX 4	/* frames to an owned VMAC accepted */
+#define HBPF_STAT_ARP_REPLY 3	   /* ARP requests answered with a VMAC */
+#define HBPF_STAT_VMAC_RX 4	   /* frames to an owned VMAC accepted */
 #define HBPF_STAT_EGRESS_REWRITE 5 /* egress source MAC rewritten to VMAC */
 #define HBPF_STAT_GARP_TX 6
 #define HBPF_STAT_TIMER_FIRE 7
 #define HBPF_STAT_TIMER_STARVED 8 /* deadline deferred: we had not sent */
-#define HBPF_STAT_STALE_ARP 9	/* foreign ARP claiming an owned VIP seen */
+#define HBPF_STAT_STALE_ARP 9	  /* foreign ARP claiming an owned VIP seen */
 #define HBPF_STAT_GARP_REFUSED 10 /* GARP asked for a set not owned */
 #define HBPF_STAT_MAX 11
 
 /* ------------------------------------------------------------------------ */
 /* Ring buffer "events": kernel -> daemon.                                   */
-#define HBPF_EV_PEER_UP 1	/* peer heard again (node) */
-#define HBPF_EV_PEER_DEAD 2	/* peer deadline fired (node) */
+#define HBPF_EV_PEER_UP 1	   /* peer heard again (node) */
+#define HBPF_EV_PEER_DEAD 2	   /* peer deadline fired (node) */
 #define HBPF_EV_PEER_DAEMON_DEAD 3 /* peer kernel alive, daemon stamp stale (node) */
-#define HBPF_EV_TAKEOVER 4	/* kernel made this node owner of set (set, node=from) */
-#define HBPF_EV_DEMOTE 5	/* kernel dropped this node's ownership of set (set) */
-#define HBPF_EV_YIELD 6		/* higher epoch seen for an owned set: yielded (set, node) */
-#define HBPF_EV_MOVE_REQ 7	/* peer asks us to move set to node (set, node) */
-#define HBPF_EV_STALE_ARP 8	/* foreign ARP for an owned VIP: re-announce (set) */
+#define HBPF_EV_TAKEOVER 4	   /* kernel made this node owner of set (set, node=from) */
+#define HBPF_EV_DEMOTE 5	   /* kernel dropped this node's ownership of set (set) */
+#define HBPF_EV_YIELD 6		   /* higher epoch seen for an owned set: yielded (set, node) */
+#define HBPF_EV_MOVE_REQ 7	   /* peer asks us to move set to node (set, node) */
+#define HBPF_EV_STALE_ARP 8	   /* foreign ARP for an owned VIP: re-announce (set) */
 
 /* hbpf_event.reason for TAKEOVER/DEMOTE */
-#define HBPF_RS_PEER_DEAD 1	/* previous owner's kernel went silent */
-#define HBPF_RS_DAEMON_DEAD 2	/* previous owner's daemon went stale */
-#define HBPF_RS_HANDOFF 3	/* previous owner handed the set over */
-#define HBPF_RS_SELF_STALE 4	/* our own daemon stamp went stale */
-#define HBPF_RS_EPOCH 5		/* a higher epoch exists elsewhere */
+#define HBPF_RS_PEER_DEAD 1   /* previous owner's kernel went silent */
+#define HBPF_RS_DAEMON_DEAD 2 /* previous owner's daemon went stale */
+#define HBPF_RS_HANDOFF 3     /* previous owner handed the set over */
+#define HBPF_RS_SELF_STALE 4  /* our own daemon stamp went stale */
+#define HBPF_RS_EPOCH 5	      /* a higher epoch exists elsewhere */
 
 struct hbpf_event {
-	__u64 ts_ns;		/* CLOCK_MONOTONIC when the kernel acted */
-	__u64 last_seen_ns;	/* for peer events: peer's last heartbeat/echo */
-	__u32 type;		/* HBPF_EV_* */
-	__u32 reason;		/* HBPF_RS_* */
-	__u32 epoch;		/* the set's epoch after the change */
-	__u8 node;		/* peer concerned, or 0xff */
-	__u8 set;		/* set concerned, or 0xff */
+	__u64 ts_ns;	    /* CLOCK_MONOTONIC when the kernel acted */
+	__u64 last_seen_ns; /* for peer events: peer's last heartbeat/echo */
+	__u32 type;	    /* HBPF_EV_* */
+	__u32 reason;	    /* HBPF_RS_* */
+	__u32 epoch;	    /* the set's epoch after the change */
+	__u8 node;	    /* peer concerned, or 0xff */
+	__u8 set;	    /* set concerned, or 0xff */
 	__u8 pad[2];
 };
 _Static_assert(sizeof(struct hbpf_event) == 32, "hbpf_event layout");

@@ -62,8 +62,8 @@ static void put(int fd, __u32 key, const void *val)
 
 static void vip(int fd, const char *addr, __u32 set)
 {
-	struct hbpf_vip_key k = { 0 };
-	struct hbpf_vip v = { .set = set, .ifindex = 1 };
+	struct hbpf_vip_key k = {0};
+	struct hbpf_vip v = {.set = set, .ifindex = 1};
 
 	inet_pton(AF_INET, addr, &k.addr);
 	if (bpf_map_update_elem(fd, &k, &v, BPF_ANY)) {
@@ -90,11 +90,11 @@ int main(int argc, char **argv)
 	const char *mode = argc > 2 ? argv[2] : "";
 	int ncpus = libbpf_num_possible_cpus();
 	uint64_t now = now_ns();
-	struct hbpf_cfg cfg = { 0 };
-	struct hbpf_local loc = { 0 };
-	struct hbpf_set set = { 0 };
-	struct hbpf_peer peer = { 0 };
-	struct hbpf_link lk = { 0 };
+	struct hbpf_cfg cfg = {0};
+	struct hbpf_local loc = {0};
+	struct hbpf_set set = {0};
+	struct hbpf_peer peer = {0};
+	struct hbpf_link lk = {0};
 	int fd;
 
 	if (argc < 2 || ncpus <= 0) {

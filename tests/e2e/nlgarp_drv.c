@@ -64,8 +64,8 @@ static int ifindex_of(struct nlctx *nl, const char *ifname)
 
 struct mon_arg {
 	const char *ifname;
-	int went_down;		/* carrier 0 seen */
-	int came_back;		/* carrier 1 seen after that */
+	int went_down; /* carrier 0 seen */
+	int came_back; /* carrier 1 seen after that */
 };
 
 static void mon_cb(void *arg, int ifindex, const char *ifname, int carrier)
@@ -84,9 +84,9 @@ static void mon_cb(void *arg, int ifindex, const char *ifname, int carrier)
 
 static int cmd_mon(struct nlctx *nl, const char *ifname, int timeout_ms)
 {
-	struct mon_arg m = { .ifname = ifname };
+	struct mon_arg m = {.ifname = ifname};
 	uint64_t end = proc_now_ns() + (uint64_t)timeout_ms * 1000000ull;
-	struct pollfd pfd = { .fd = hnl_mon_fd(nl), .events = POLLIN };
+	struct pollfd pfd = {.fd = hnl_mon_fd(nl), .events = POLLIN};
 
 	printf("ready\n");
 	fflush(stdout);
@@ -125,8 +125,8 @@ static int load_tx_prog(void)
 static int load_hbpf(const char *path, int ifindex, struct in_addr vip, const unsigned char vmac[6],
 		     struct bpf_object **objp)
 {
-	struct hbpf_vip_key key = { .addr = vip.s_addr };
-	struct hbpf_vip val = { .set = 1, .ifindex = (__u32)ifindex };
+	struct hbpf_vip_key key = {.addr = vip.s_addr};
+	struct hbpf_vip val = {.set = 1, .ifindex = (__u32)ifindex};
 	struct bpf_program *prog;
 	struct hbpf_set set;
 	struct bpf_object *obj;
@@ -139,7 +139,7 @@ static int load_hbpf(const char *path, int ifindex, struct in_addr vip, const un
 		return -errno;
 	*objp = obj;
 	/* Never touch the pinned state of a running daemon. */
-	bpf_object__for_each_map(map, obj)
+	bpf_object__for_each_map (map, obj)
 		bpf_map__set_pin_path(map, NULL);
 	err = bpf_object__load(obj);
 	if (err)

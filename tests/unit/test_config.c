@@ -14,54 +14,53 @@
 
 #include "config.h"
 
-static const char good[] =
-	"# two nodes, two sets\n"
-	"cluster 7                 # required\n"
-	"port 7301\n"
-	"interval 3ms\n"
-	"detect-mult 4\n"
-	"daemon-deadline 1s\n"
-	"garp-count 5\n"
-	"garp-spacing 0ms\n"
-	"notify \"/usr/local/bin/hook --flag # not a comment\"   # a comment\n"
-	"socket-group hbpfadm\n"
-	"links priv pub\n"
-	"\n"
-	"node a {\n"
-	"\tid 0\n"
-	"\tpublic pub0\n"
-	"\tlink pub pub0 198.18.0.11   # out of order on purpose\n"
-	"\tlink priv veth-p 198.19.1.1\n"
-	"}\n"
-	"node b {\n"
-	"  id 9\n"
-	"  public eth1\n"
-	"  link priv eth0 198.19.1.2\n"
-	"  link pub eth1 198.18.0.12\n"
-	"}\n"
-	"set web {\n"
-	"\tvip 198.18.0.100/24\n"
-	"\tvip 198.18.0.101\n"
-	"\tnodes b a\n"
-	"\tautofailover no\n"
-	"\tfailback auto\n"
-	"\tservice http {\n"
-	"\t\tstart /usr/local/bin/web start\n"
-	"\t\tstop /usr/local/bin/web stop\n"
-	"\t\tmonitor /usr/local/bin/web check\n"
-	"\t\ttimeout 2s\n"
-	"\t\tinterval 750ms\n"
-	"\t}\n"
-	"\tservice db {\n"
-	"\t\tstart \"pg_ctl start\"\n"
-	"\t\tstop pg_ctl stop -m \"fast\"\n"
-	"\t}\n"
-	"}\n"
-	"set mail {\n"
-	"\tvip 198.18.0.200\n"
-	"\tvmac 02:AA:00:00:00:01\n"
-	"\tnodes a\n"
-	"}\n";
+static const char good[] = "# two nodes, two sets\n"
+			   "cluster 7                 # required\n"
+			   "port 7301\n"
+			   "interval 3ms\n"
+			   "detect-mult 4\n"
+			   "daemon-deadline 1s\n"
+			   "garp-count 5\n"
+			   "garp-spacing 0ms\n"
+			   "notify \"/usr/local/bin/hook --flag # not a comment\"   # a comment\n"
+			   "socket-group hbpfadm\n"
+			   "links priv pub\n"
+			   "\n"
+			   "node a {\n"
+			   "\tid 0\n"
+			   "\tpublic pub0\n"
+			   "\tlink pub pub0 198.18.0.11   # out of order on purpose\n"
+			   "\tlink priv veth-p 198.19.1.1\n"
+			   "}\n"
+			   "node b {\n"
+			   "  id 9\n"
+			   "  public eth1\n"
+			   "  link priv eth0 198.19.1.2\n"
+			   "  link pub eth1 198.18.0.12\n"
+			   "}\n"
+			   "set web {\n"
+			   "\tvip 198.18.0.100/24\n"
+			   "\tvip 198.18.0.101\n"
+			   "\tnodes b a\n"
+			   "\tautofailover no\n"
+			   "\tfailback auto\n"
+			   "\tservice http {\n"
+			   "\t\tstart /usr/local/bin/web start\n"
+			   "\t\tstop /usr/local/bin/web stop\n"
+			   "\t\tmonitor /usr/local/bin/web check\n"
+			   "\t\ttimeout 2s\n"
+			   "\t\tinterval 750ms\n"
+			   "\t}\n"
+			   "\tservice db {\n"
+			   "\t\tstart \"pg_ctl start\"\n"
+			   "\t\tstop pg_ctl stop -m \"fast\"\n"
+			   "\t}\n"
+			   "}\n"
+			   "set mail {\n"
+			   "\tvip 198.18.0.200\n"
+			   "\tvmac 02:AA:00:00:00:01\n"
+			   "\tnodes a\n"
+			   "}\n";
 
 static struct hbpf_config *cfg;
 
@@ -89,8 +88,8 @@ static uint32_t ip(const char *s)
 
 static void test_full_config(void **state)
 {
-	static const uint8_t web_vmac[6] = { 0x02, 0x00, 198, 18, 0, 100 };
-	static const uint8_t mail_vmac[6] = { 0x02, 0xaa, 0, 0, 0, 1 };
+	static const uint8_t web_vmac[6] = {0x02, 0x00, 198, 18, 0, 100};
+	static const uint8_t mail_vmac[6] = {0x02, 0xaa, 0, 0, 0, 1};
 	const struct hbpf_cfg_node *a, *b;
 	const struct hbpf_cfg_set *web, *mail;
 	char err[256] = "untouched";
@@ -235,143 +234,140 @@ static void test_edges(void **state)
 }
 
 struct bad {
-	const char *text;	/* appended to the prologue unless it starts with '!' */
-	const char *err;	/* exact expected message */
+	const char *text; /* appended to the prologue unless it starts with '!' */
+	const char *err;  /* exact expected message */
 };
 
-#define PRO "cluster 1\nlinks priv pub\n"	/* lines 1-2 */
+#define PRO "cluster 1\nlinks priv pub\n" /* lines 1-2 */
 #define NODE_A "node a {\n id 0\n public p0\n link priv e0 198.19.0.1\n link pub p0 198.18.0.1\n}\n"
 #define NODE_B "node b {\n id 1\n public p0\n link priv e0 198.19.0.2\n link pub p0 198.18.0.2\n}\n"
-#define NODES NODE_A NODE_B	/* lines 3-14 */
+#define NODES NODE_A NODE_B /* lines 3-14 */
 
 static const struct bad bad_cases[] = {
-	{ "intervall 2ms\n", "t.conf:3: unknown directive \"intervall\"" },
-	{ "interval 2\n", "t.conf:3: interval: \"2\" needs a unit (ms or s)" },
-	{ "interval 1.5s\n", "t.conf:3: interval: \"1.5s\": durations are whole numbers (use ms)" },
-	{ "interval 2us\n", "t.conf:3: interval: \"2us\": unknown unit \"us\" (expected ms or s)" },
-	{ "interval 0ms\n", "t.conf:3: interval: 0ms is out of range (1ms..1s)" },
-	{ "interval 2s\n", "t.conf:3: interval: 2s is out of range (1ms..1s)" },
-	{ "interval -2ms\n",
-	  "t.conf:3: interval: \"-2ms\" is not a duration (expected e.g. 500ms or 2s)" },
-	{ "interval 99999999999999999999ms\n",
-	  "t.conf:3: interval: 99999999999999999999ms is out of range (1ms..1s)" },
-	{ "!cluster 0\n", "t.conf:1: cluster: 0 is out of range (1..4294967295)" },
-	{ "!cluster 4294967296\n",
-	  "t.conf:1: cluster: 4294967296 is out of range (1..4294967295)" },
-	{ "!cluster -1\n",
-	  "t.conf:1: cluster: \"-1\" is not a number (expected an integer 1..4294967295)" },
-	{ "!cluster 12abc\n",
-	  "t.conf:1: cluster: \"12abc\" is not a number (expected an integer 1..4294967295)" },
-	{ "!cluster 0x10\n",
-	  "t.conf:1: cluster: \"0x10\" is not a number (expected an integer 1..4294967295)" },
-	{ "!cluster\n", "t.conf:1: cluster: expected \"cluster ID\"" },
-	{ "!cluster 1 2\n", "t.conf:1: cluster: expected \"cluster ID\"" },
-	{ "!cluster 1\ncluster 2\n", "t.conf:2: cluster: duplicate directive (first on line 1)" },
-	{ "port 0\n", "t.conf:3: port: 0 is out of range (1..65535)" },
-	{ "port 65536\n", "t.conf:3: port: 65536 is out of range (1..65535)" },
-	{ "detect-mult 1\n", "t.conf:3: detect-mult: 1 is out of range (2..100)" },
-	{ "daemon-deadline 61s\n", "t.conf:3: daemon-deadline: 61s is out of range (1ms..60s)" },
-	{ "daemon-deadline 20ms\n" NODES,
-	  "t.conf:3: daemon-deadline 20ms must be greater than 2 x detect-mult x interval (20ms)" },
-	{ "interval 100ms\n" NODES,
-	  "t.conf:3: daemon-deadline 500ms must be greater than 2 x detect-mult x interval "
-	  "(1000ms)" },
-	{ "garp-count 51\n", "t.conf:3: garp-count: 51 is out of range (1..50)" },
-	{ "garp-spacing 0\n", "t.conf:3: garp-spacing: \"0\" needs a unit (ms or s)" },
-	{ "notify\n", "t.conf:3: notify: expected \"notify COMMAND\"" },
-	{ "notify \"x\" y\n", "t.conf:3: notify: text after the closing quote" },
-	{ "notify \"\"\n", "t.conf:3: notify: empty command" },
-	{ "notify \"abc # no end\n", "t.conf:3: unterminated quoted string (missing '\"')" },
-	{ "socket-group a/b\n",
-	  "t.conf:3: socket-group: group \"a/b\" may only use letters, digits, '_', '.' and '-'" },
-	{ "!cluster 1\nlinks a b c d e\n",
-	  "t.conf:2: links: 5 links given, at most 4 are supported" },
-	{ "!cluster 1\nlinks a b a\n", "t.conf:2: links: link \"a\" is listed twice" },
-	{ "id 3\n", "t.conf:3: \"id\" is not allowed at top level (it belongs in a node block)" },
-	{ "node a {\n vip 198.18.0.5\n}\n",
-	  "t.conf:4: node a: \"vip\" is not allowed in a node block (it belongs in a set block)" },
-	{ "node a\n", "t.conf:3: node: expected \"node NAME {\"" },
-	{ "port 1 {\n", "t.conf:3: port: unexpected \"{\": \"port\" does not open a block" },
-	{ "{\n", "t.conf:3: \"{\" must end a directive line (e.g. \"node NAME {\")" },
-	{ "}\n", "t.conf:3: unexpected \"}\" (no block is open)" },
-	{ "node a {\n id 0 }\n", "t.conf:4: node a: id: expected \"id NUMBER\"" },
-	{ "node a {\n id 0\n public p0\n} x\n", "t.conf:6: \"}\" must be alone on its line" },
-	{ "node a {\n id 0\n", "t.conf:3: node a: block is not closed (missing \"}\")" },
-	{ "set s {\n vip 198.18.0.5\n service x {\n",
-	  "t.conf:5: set s: service x: block is not closed (missing \"}\")" },
-	{ "node a {\n public p0\n}\n", "t.conf:3: node a: missing \"id\" (required)" },
-	{ "node a {\n id 0\n}\n", "t.conf:3: node a: missing \"public\" (required)" },
-	{ "node a {\n id 16\n", "t.conf:4: node a: id: 16 is out of range (0..15)" },
-	{ NODE_A "node b {\n id 0\n",
-	  "t.conf:10: node b: id: id 0 is already used by node \"a\"" },
-	{ NODE_A "node a {\n", "t.conf:9: node: node \"a\" is already defined on line 3" },
-	{ "node a.b-c_d0123456789012345678901234 {\n",
-	  "t.conf:3: node: node name \"a.b-c_d0123456789012345678901234\" is longer than 31 "
-	  "characters" },
-	{ "node a {\n public abcdefghijklmnop\n",
-	  "t.conf:4: node a: public: interface name \"abcdefghijklmnop\" is longer than 15 "
-	  "characters" },
-	{ "node a {\n link priv e0 198.19.0.256\n",
-	  "t.conf:4: node a: link: \"198.19.0.256\" is not an IPv4 address (expected a.b.c.d)" },
-	{ "node a {\n link priv e0 224.0.0.1\n",
-	  "t.conf:4: node a: link: 224.0.0.1 is not a unicast address" },
-	{ "node a {\n link priv e0\n",
-	  "t.conf:4: node a: link: expected \"link NAME IFNAME ADDRESS\"" },
-	{ "node a {\n link priv e0 198.19.0.1\n link priv e1 198.19.0.2\n",
-	  "t.conf:5: node a: link: link \"priv\" is already given on line 4" },
-	{ "node a {\n id 0\n public p0\n link priv e0 198.19.0.1\n}\n",
-	  "t.conf:3: node a: missing \"link pub IFNAME ADDRESS\"" },
-	{ "node a {\n id 0\n public p0\n link priv e0 198.19.0.1\n link bogus p0 198.18.0.1\n}\n",
-	  "t.conf:7: node a: link \"bogus\" is not one of the \"links\" (line 2)" },
-	{ "node a {\n id 0\n public p0\n link priv e0 198.19.0.1\n link pub e0 198.18.0.1\n}\n",
-	  "t.conf:7: node a: interface e0 already carries link priv" },
-	{ NODE_A "node b {\n id 1\n public p0\n link priv e0 198.19.0.2\n link pub p0 "
-		 "198.18.0.1\n}\n",
-	  "t.conf:13: node b: address 198.18.0.1 is already used by node a link pub (line 7)" },
-	{ "!cluster 1\n", "t.conf:0: missing \"links\" (required)" },
-	{ "!links a\n", "t.conf:0: missing \"cluster\" (required)" },
-	{ "", "t.conf:0: no node defined (at least one \"node NAME {\" block is required)" },
-	{ NODES "set web {\n vip 198.18.0.100\n nodes a c\n}\n",
-	  "t.conf:17: set web: node \"c\" is not defined" },
-	{ "set web {\n nodes a a\n", "t.conf:4: set web: nodes: node \"a\" is listed twice" },
-	{ "set web {\n vip 198.18.0.100\n}\n", "t.conf:3: set web: missing \"nodes\" (required)" },
-	{ "set web {\n nodes a\n}\n", "t.conf:3: set web: missing \"vip\" (required)" },
-	{ "set web {\n vip 198.18.0.100/33\n",
-	  "t.conf:4: set web: vip: 33 is out of range (1..32)" },
-	{ "set web {\n vip 198.18.0.100/\n",
-	  "t.conf:4: set web: vip: \"\" is not a number (expected an integer 1..32)" },
-	{ "set web {\n vip 198.18.0.100\n vip 198.18.0.100\n",
-	  "t.conf:5: set web: vip: 198.18.0.100 is already a VIP of set \"web\" (line 4)" },
-	{ "set a {\n vip 198.18.0.100\n nodes a\n}\nset b {\n vip 198.18.0.100\n",
-	  "t.conf:8: set b: vip: 198.18.0.100 is already a VIP of set \"a\" (line 4)" },
-	{ NODES "set web {\n vip 198.18.0.2\n nodes a\n}\n",
-	  "t.conf:16: set web: vip 198.18.0.2 is the address of node b link pub" },
-	{ "set web {\n vmac 03:00:00:00:00:01\n",
-	  "t.conf:4: set web: vmac: 03:00:00:00:00:01 is a multicast MAC (bit 0 of the first "
-	  "octet must be clear)" },
-	{ "set web {\n vmac 02:00:00:00:00\n",
-	  "t.conf:4: set web: vmac: \"02:00:00:00:00\" is not a MAC address (expected "
-	  "xx:xx:xx:xx:xx:xx)" },
-	{ NODES "set a {\n vip 198.18.0.100\n nodes a\n}\nset b {\n vip 198.18.0.101\n"
-		"vmac 02:00:c6:12:00:64\n nodes a\n}\n",
-	  "t.conf:21: set b: vmac 02:00:c6:12:00:64 is already used by set a" },
-	{ "set web {\n autofailover maybe\n",
-	  "t.conf:4: set web: autofailover: \"maybe\" is neither \"yes\" nor \"no\"" },
-	{ "set web {\n failback sometimes\n",
-	  "t.conf:4: set web: failback: \"sometimes\" is neither \"auto\" nor \"manual\"" },
-	{ "set web {\n failback auto\n failback manual\n",
-	  "t.conf:5: set web: failback: duplicate directive (first on line 4)" },
-	{ "set web {\n vip 198.18.0.100\n nodes a\n service x {\n start a\n}\n",
-	  "t.conf:6: set web: service x: missing \"stop\" (required)" },
-	{ "set web {\n service x {\n start a\n stop b\n }\n service x {\n",
-	  "t.conf:8: set web: service: service \"x\" is already defined on line 4" },
-	{ "set web {\n service x {\n timeout 601s\n",
-	  "t.conf:5: set web: service x: timeout: 601s is out of range (1ms..600s)" },
-	{ "set web {\n service x {\n links a\n",
-	  "t.conf:5: set web: service x: \"links\" is not allowed in a service block (it belongs "
-	  "at top level)" },
-	{ "set web {\n service x {\n start \"\n",
-	  "t.conf:5: unterminated quoted string (missing '\"')" },
+	{"intervall 2ms\n", "t.conf:3: unknown directive \"intervall\""},
+	{"interval 2\n", "t.conf:3: interval: \"2\" needs a unit (ms or s)"},
+	{"interval 1.5s\n", "t.conf:3: interval: \"1.5s\": durations are whole numbers (use ms)"},
+	{"interval 2us\n", "t.conf:3: interval: \"2us\": unknown unit \"us\" (expected ms or s)"},
+	{"interval 0ms\n", "t.conf:3: interval: 0ms is out of range (1ms..1s)"},
+	{"interval 2s\n", "t.conf:3: interval: 2s is out of range (1ms..1s)"},
+	{"interval -2ms\n",
+	 "t.conf:3: interval: \"-2ms\" is not a duration (expected e.g. 500ms or 2s)"},
+	{"interval 99999999999999999999ms\n",
+	 "t.conf:3: interval: 99999999999999999999ms is out of range (1ms..1s)"},
+	{"!cluster 0\n", "t.conf:1: cluster: 0 is out of range (1..4294967295)"},
+	{"!cluster 4294967296\n", "t.conf:1: cluster: 4294967296 is out of range (1..4294967295)"},
+	{"!cluster -1\n",
+	 "t.conf:1: cluster: \"-1\" is not a number (expected an integer 1..4294967295)"},
+	{"!cluster 12abc\n",
+	 "t.conf:1: cluster: \"12abc\" is not a number (expected an integer 1..4294967295)"},
+	{"!cluster 0x10\n",
+	 "t.conf:1: cluster: \"0x10\" is not a number (expected an integer 1..4294967295)"},
+	{"!cluster\n", "t.conf:1: cluster: expected \"cluster ID\""},
+	{"!cluster 1 2\n", "t.conf:1: cluster: expected \"cluster ID\""},
+	{"!cluster 1\ncluster 2\n", "t.conf:2: cluster: duplicate directive (first on line 1)"},
+	{"port 0\n", "t.conf:3: port: 0 is out of range (1..65535)"},
+	{"port 65536\n", "t.conf:3: port: 65536 is out of range (1..65535)"},
+	{"detect-mult 1\n", "t.conf:3: detect-mult: 1 is out of range (2..100)"},
+	{"daemon-deadline 61s\n", "t.conf:3: daemon-deadline: 61s is out of range (1ms..60s)"},
+	{"daemon-deadline 20ms\n" NODES,
+	 "t.conf:3: daemon-deadline 20ms must be greater than 2 x detect-mult x interval (20ms)"},
+	{"interval 100ms\n" NODES,
+	 "t.conf:3: daemon-deadline 500ms must be greater than 2 x detect-mult x interval "
+	 "(1000ms)"},
+	{"garp-count 51\n", "t.conf:3: garp-count: 51 is out of range (1..50)"},
+	{"garp-spacing 0\n", "t.conf:3: garp-spacing: \"0\" needs a unit (ms or s)"},
+	{"notify\n", "t.conf:3: notify: expected \"notify COMMAND\""},
+	{"notify \"x\" y\n", "t.conf:3: notify: text after the closing quote"},
+	{"notify \"\"\n", "t.conf:3: notify: empty command"},
+	{"notify \"abc # no end\n", "t.conf:3: unterminated quoted string (missing '\"')"},
+	{"socket-group a/b\n",
+	 "t.conf:3: socket-group: group \"a/b\" may only use letters, digits, '_', '.' and '-'"},
+	{"!cluster 1\nlinks a b c d e\n",
+	 "t.conf:2: links: 5 links given, at most 4 are supported"},
+	{"!cluster 1\nlinks a b a\n", "t.conf:2: links: link \"a\" is listed twice"},
+	{"id 3\n", "t.conf:3: \"id\" is not allowed at top level (it belongs in a node block)"},
+	{"node a {\n vip 198.18.0.5\n}\n",
+	 "t.conf:4: node a: \"vip\" is not allowed in a node block (it belongs in a set block)"},
+	{"node a\n", "t.conf:3: node: expected \"node NAME {\""},
+	{"port 1 {\n", "t.conf:3: port: unexpected \"{\": \"port\" does not open a block"},
+	{"{\n", "t.conf:3: \"{\" must end a directive line (e.g. \"node NAME {\")"},
+	{"}\n", "t.conf:3: unexpected \"}\" (no block is open)"},
+	{"node a {\n id 0 }\n", "t.conf:4: node a: id: expected \"id NUMBER\""},
+	{"node a {\n id 0\n public p0\n} x\n", "t.conf:6: \"}\" must be alone on its line"},
+	{"node a {\n id 0\n", "t.conf:3: node a: block is not closed (missing \"}\")"},
+	{"set s {\n vip 198.18.0.5\n service x {\n",
+	 "t.conf:5: set s: service x: block is not closed (missing \"}\")"},
+	{"node a {\n public p0\n}\n", "t.conf:3: node a: missing \"id\" (required)"},
+	{"node a {\n id 0\n}\n", "t.conf:3: node a: missing \"public\" (required)"},
+	{"node a {\n id 16\n", "t.conf:4: node a: id: 16 is out of range (0..15)"},
+	{NODE_A "node b {\n id 0\n", "t.conf:10: node b: id: id 0 is already used by node \"a\""},
+	{NODE_A "node a {\n", "t.conf:9: node: node \"a\" is already defined on line 3"},
+	{"node a.b-c_d0123456789012345678901234 {\n",
+	 "t.conf:3: node: node name \"a.b-c_d0123456789012345678901234\" is longer than 31 "
+	 "characters"},
+	{"node a {\n public abcdefghijklmnop\n",
+	 "t.conf:4: node a: public: interface name \"abcdefghijklmnop\" is longer than 15 "
+	 "characters"},
+	{"node a {\n link priv e0 198.19.0.256\n",
+	 "t.conf:4: node a: link: \"198.19.0.256\" is not an IPv4 address (expected a.b.c.d)"},
+	{"node a {\n link priv e0 224.0.0.1\n",
+	 "t.conf:4: node a: link: 224.0.0.1 is not a unicast address"},
+	{"node a {\n link priv e0\n",
+	 "t.conf:4: node a: link: expected \"link NAME IFNAME ADDRESS\""},
+	{"node a {\n link priv e0 198.19.0.1\n link priv e1 198.19.0.2\n",
+	 "t.conf:5: node a: link: link \"priv\" is already given on line 4"},
+	{"node a {\n id 0\n public p0\n link priv e0 198.19.0.1\n}\n",
+	 "t.conf:3: node a: missing \"link pub IFNAME ADDRESS\""},
+	{"node a {\n id 0\n public p0\n link priv e0 198.19.0.1\n link bogus p0 198.18.0.1\n}\n",
+	 "t.conf:7: node a: link \"bogus\" is not one of the \"links\" (line 2)"},
+	{"node a {\n id 0\n public p0\n link priv e0 198.19.0.1\n link pub e0 198.18.0.1\n}\n",
+	 "t.conf:7: node a: interface e0 already carries link priv"},
+	{NODE_A "node b {\n id 1\n public p0\n link priv e0 198.19.0.2\n link pub p0 "
+		"198.18.0.1\n}\n",
+	 "t.conf:13: node b: address 198.18.0.1 is already used by node a link pub (line 7)"},
+	{"!cluster 1\n", "t.conf:0: missing \"links\" (required)"},
+	{"!links a\n", "t.conf:0: missing \"cluster\" (required)"},
+	{"", "t.conf:0: no node defined (at least one \"node NAME {\" block is required)"},
+	{NODES "set web {\n vip 198.18.0.100\n nodes a c\n}\n",
+	 "t.conf:17: set web: node \"c\" is not defined"},
+	{"set web {\n nodes a a\n", "t.conf:4: set web: nodes: node \"a\" is listed twice"},
+	{"set web {\n vip 198.18.0.100\n}\n", "t.conf:3: set web: missing \"nodes\" (required)"},
+	{"set web {\n nodes a\n}\n", "t.conf:3: set web: missing \"vip\" (required)"},
+	{"set web {\n vip 198.18.0.100/33\n", "t.conf:4: set web: vip: 33 is out of range (1..32)"},
+	{"set web {\n vip 198.18.0.100/\n",
+	 "t.conf:4: set web: vip: \"\" is not a number (expected an integer 1..32)"},
+	{"set web {\n vip 198.18.0.100\n vip 198.18.0.100\n",
+	 "t.conf:5: set web: vip: 198.18.0.100 is already a VIP of set \"web\" (line 4)"},
+	{"set a {\n vip 198.18.0.100\n nodes a\n}\nset b {\n vip 198.18.0.100\n",
+	 "t.conf:8: set b: vip: 198.18.0.100 is already a VIP of set \"a\" (line 4)"},
+	{NODES "set web {\n vip 198.18.0.2\n nodes a\n}\n",
+	 "t.conf:16: set web: vip 198.18.0.2 is the address of node b link pub"},
+	{"set web {\n vmac 03:00:00:00:00:01\n",
+	 "t.conf:4: set web: vmac: 03:00:00:00:00:01 is a multicast MAC (bit 0 of the first "
+	 "octet must be clear)"},
+	{"set web {\n vmac 02:00:00:00:00\n",
+	 "t.conf:4: set web: vmac: \"02:00:00:00:00\" is not a MAC address (expected "
+	 "xx:xx:xx:xx:xx:xx)"},
+	{NODES "set a {\n vip 198.18.0.100\n nodes a\n}\nset b {\n vip 198.18.0.101\n"
+	       "vmac 02:00:c6:12:00:64\n nodes a\n}\n",
+	 "t.conf:21: set b: vmac 02:00:c6:12:00:64 is already used by set a"},
+	{"set web {\n autofailover maybe\n",
+	 "t.conf:4: set web: autofailover: \"maybe\" is neither \"yes\" nor \"no\""},
+	{"set web {\n failback sometimes\n",
+	 "t.conf:4: set web: failback: \"sometimes\" is neither \"auto\" nor \"manual\""},
+	{"set web {\n failback auto\n failback manual\n",
+	 "t.conf:5: set web: failback: duplicate directive (first on line 4)"},
+	{"set web {\n vip 198.18.0.100\n nodes a\n service x {\n start a\n}\n",
+	 "t.conf:6: set web: service x: missing \"stop\" (required)"},
+	{"set web {\n service x {\n start a\n stop b\n }\n service x {\n",
+	 "t.conf:8: set web: service: service \"x\" is already defined on line 4"},
+	{"set web {\n service x {\n timeout 601s\n",
+	 "t.conf:5: set web: service x: timeout: 601s is out of range (1ms..600s)"},
+	{"set web {\n service x {\n links a\n",
+	 "t.conf:5: set web: service x: \"links\" is not allowed in a service block (it belongs "
+	 "at top level)"},
+	{"set web {\n service x {\n start \"\n",
+	 "t.conf:5: unterminated quoted string (missing '\"')"},
 };
 
 static void run_bad(const char *text, const char *expect)
@@ -419,12 +415,12 @@ static void test_bad_bytes(void **state)
 			 -EINVAL);
 	assert_string_equal(err, "t.conf:2: control character 0x1b in column 6");
 
-	n = snprintf(big, sizeof(big), "cluster 1\nnotify %1018s\n", "y");	/* 1025 bytes */
+	n = snprintf(big, sizeof(big), "cluster 1\nnotify %1018s\n", "y"); /* 1025 bytes */
 	assert_int_equal(hbpf_config_parse("t.conf", big, (size_t)n, cfg, err, sizeof(err)),
 			 -EINVAL);
 	assert_string_equal(err, "t.conf:2: line is longer than 1024 bytes");
 
-	memset(cmd, 'z', sizeof(cmd) - 1);	/* one byte more than fits */
+	memset(cmd, 'z', sizeof(cmd) - 1); /* one byte more than fits */
 	cmd[sizeof(cmd) - 1] = '\0';
 	n = snprintf(big, sizeof(big), "cluster 1\nnotify %s\n", cmd);
 	assert_int_equal(hbpf_config_parse("t.conf", big, (size_t)n, cfg, err, sizeof(err)),
@@ -548,14 +544,10 @@ static void test_example_file(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_full_config),
-		cmocka_unit_test(test_defaults),
-		cmocka_unit_test(test_edges),
-		cmocka_unit_test(test_bad_inputs),
-		cmocka_unit_test(test_bad_bytes),
-		cmocka_unit_test(test_limits),
-		cmocka_unit_test(test_load_and_dump),
-		cmocka_unit_test(test_example_file),
+		cmocka_unit_test(test_full_config),   cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_edges),	      cmocka_unit_test(test_bad_inputs),
+		cmocka_unit_test(test_bad_bytes),     cmocka_unit_test(test_limits),
+		cmocka_unit_test(test_load_and_dump), cmocka_unit_test(test_example_file),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

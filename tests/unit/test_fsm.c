@@ -10,7 +10,10 @@
 
 #include "fsm.h"
 
-#define S(k, a) { STEP_##k, a }
+#define S(k, a)             \
+	{                   \
+		STEP_##k, a \
+	}
 #define NSTEPS(x) ((int)(sizeof(x) / sizeof((x)[0])))
 
 static uint64_t clk = 1000;
@@ -69,26 +72,24 @@ static struct fsm_action run_all(struct fsm *m, struct fsm_action a, const struc
 	return a;
 }
 
-static const struct fsm_stepdef take_0_0[] = { S(KERNEL_OWN, 0), S(VIP_UP, 0), S(GARP, 0) };
+static const struct fsm_stepdef take_0_0[] = {S(KERNEL_OWN, 0), S(VIP_UP, 0), S(GARP, 0)};
 static const struct fsm_stepdef take_2_1[] = {
-	S(KERNEL_OWN, 0), S(VIP_UP, 0), S(GARP, 0),	 S(DG_ACQUIRE, 0),
+	S(KERNEL_OWN, 0), S(VIP_UP, 0),	  S(GARP, 0),	   S(DG_ACQUIRE, 0),
 	S(DG_FSCK, 0),	  S(DG_MOUNT, 0), S(SVC_START, 0), S(SVC_START, 1),
 };
-static const struct fsm_stepdef rel_0_0[] = { S(KERNEL_DEMOTE, 0), S(VIP_DOWN, 0) };
+static const struct fsm_stepdef rel_0_0[] = {S(KERNEL_DEMOTE, 0), S(VIP_DOWN, 0)};
 static const struct fsm_stepdef rel_2_1[] = {
-	S(SVC_STOP, 1),	  S(SVC_STOP, 0),	S(DG_UNMOUNT, 0),
+	S(SVC_STOP, 1),	  S(SVC_STOP, 0),      S(DG_UNMOUNT, 0),
 	S(DG_RELEASE, 0), S(KERNEL_DEMOTE, 0), S(VIP_DOWN, 0),
 };
 
 static void test_names(void **state)
 {
-	static const char *const st[] = { "offline", "acquiring", "online", "releasing",
-					  "failed" };
-	static const char *const steps[] = { "kernel-own", "vip-up",	 "garp",
-					     "dg-acquire", "dg-fsck",	 "dg-mount",
-					     "svc-start",  "svc-stop",	 "dg-unmount",
-					     "dg-release", "kernel-demote", "vip-down",
-					     "handoff" };
+	static const char *const st[] = {"offline", "acquiring", "online", "releasing", "failed"};
+	static const char *const steps[] = {
+		"kernel-own",	 "vip-up",    "garp",	  "dg-acquire", "dg-fsck",
+		"dg-mount",	 "svc-start", "svc-stop", "dg-unmount", "dg-release",
+		"kernel-demote", "vip-down",  "handoff"};
 	int i;
 
 	(void)state;
@@ -181,12 +182,12 @@ static void test_takeover_release_2svc_1dg(void **state)
 static void test_two_disk_groups(void **state)
 {
 	static const struct fsm_stepdef take[] = {
-		S(KERNEL_OWN, 0), S(VIP_UP, 0),	  S(GARP, 0),	     S(DG_ACQUIRE, 0),
-		S(DG_FSCK, 0),	  S(DG_MOUNT, 0), S(DG_ACQUIRE, 1), S(DG_FSCK, 1),
+		S(KERNEL_OWN, 0), S(VIP_UP, 0),	   S(GARP, 0),	     S(DG_ACQUIRE, 0),
+		S(DG_FSCK, 0),	  S(DG_MOUNT, 0),  S(DG_ACQUIRE, 1), S(DG_FSCK, 1),
 		S(DG_MOUNT, 1),	  S(SVC_START, 0),
 	};
 	static const struct fsm_stepdef rel[] = {
-		S(SVC_STOP, 0),	  S(DG_UNMOUNT, 1),	S(DG_RELEASE, 1), S(DG_UNMOUNT, 0),
+		S(SVC_STOP, 0),	  S(DG_UNMOUNT, 1),    S(DG_RELEASE, 1), S(DG_UNMOUNT, 0),
 		S(DG_RELEASE, 0), S(KERNEL_DEMOTE, 0), S(VIP_DOWN, 0),
 	};
 	struct fsm_action a;
@@ -203,8 +204,8 @@ static void test_two_disk_groups(void **state)
 
 static void test_handoff_only_with_target(void **state)
 {
-	static const struct fsm_stepdef rel[] = { S(SVC_STOP, 0), S(KERNEL_DEMOTE, 0),
-						  S(VIP_DOWN, 0), S(HANDOFF, 3) };
+	static const struct fsm_stepdef rel[] = {S(SVC_STOP, 0), S(KERNEL_DEMOTE, 0),
+						 S(VIP_DOWN, 0), S(HANDOFF, 3)};
 	struct fsm_action a;
 	struct fsm m;
 
@@ -237,15 +238,14 @@ static void test_handoff_only_with_target(void **state)
 
 static void test_lost(void **state)
 {
-	static const struct fsm_stepdef rel[] = { S(SVC_STOP, 1), S(SVC_STOP, 0),
-						  S(DG_UNMOUNT, 0), S(DG_RELEASE, 0),
-						  S(VIP_DOWN, 0) };
+	static const struct fsm_stepdef rel[] = {S(SVC_STOP, 1), S(SVC_STOP, 0), S(DG_UNMOUNT, 0),
+						 S(DG_RELEASE, 0), S(VIP_DOWN, 0)};
 	struct fsm_action a;
 	struct fsm m;
 
 	(void)state;
 	fsm_init(&m, 2, 1, 1, clk);
-	a = feed(&m, FSM_EV_LOST, 4, NULL, 0);	/* a target is ignored for LOST */
+	a = feed(&m, FSM_EV_LOST, 4, NULL, 0); /* a target is ignored for LOST */
 	assert_int_equal(m.state, FSM_RELEASING);
 	assert_int_equal(m.kernel_owned, 0);
 	expect_plan(&m, rel, NSTEPS(rel));
@@ -265,13 +265,13 @@ static void test_ignored_events(void **state)
 
 	(void)state;
 	fsm_init(&m, 1, 0, 0, clk);
-	a = feed(&m, FSM_EV_RELEASE, 2, NULL, 0);	/* RELEASE while OFFLINE */
+	a = feed(&m, FSM_EV_RELEASE, 2, NULL, 0); /* RELEASE while OFFLINE */
 	assert_int_equal(a.act, FSM_ACT_NONE);
 	assert_int_equal(m.state, FSM_OFFLINE);
 
 	a = feed(&m, FSM_EV_ACQUIRE, 0, NULL, 0);
 	expect_run(&a, STEP_KERNEL_OWN, 0);
-	a = feed(&m, FSM_EV_ACQUIRE, 0, NULL, 0);	/* ACQUIRE while ACQUIRING */
+	a = feed(&m, FSM_EV_ACQUIRE, 0, NULL, 0); /* ACQUIRE while ACQUIRING */
 	assert_int_equal(a.act, FSM_ACT_NONE);
 	assert_int_equal(m.cur, 0);
 	assert_int_equal(m.pending, 0);
@@ -281,7 +281,7 @@ static void test_ignored_events(void **state)
 	a = feed(&m, FSM_EV_STEP_OK, 0, NULL, 0);
 	a = feed(&m, FSM_EV_STEP_OK, 0, NULL, 0);
 	assert_int_equal(m.state, FSM_ONLINE);
-	a = feed(&m, FSM_EV_ACQUIRE, 0, NULL, 0);	/* ACQUIRE while ONLINE */
+	a = feed(&m, FSM_EV_ACQUIRE, 0, NULL, 0); /* ACQUIRE while ONLINE */
 	assert_int_equal(a.act, FSM_ACT_NONE);
 	assert_int_equal(m.state, FSM_ONLINE);
 }
@@ -321,26 +321,26 @@ static void fail_case(int nsvc, int ndg, int fail_at, const struct fsm_stepdef *
 
 static void test_failure_mid_takeover(void **state)
 {
-	static const struct fsm_stepdef after_own[] = { S(KERNEL_DEMOTE, 0) };
-	static const struct fsm_stepdef after_garp[] = { S(KERNEL_DEMOTE, 0), S(VIP_DOWN, 0) };
-	static const struct fsm_stepdef after_acq[] = { S(DG_RELEASE, 0), S(KERNEL_DEMOTE, 0),
-							S(VIP_DOWN, 0) };
-	static const struct fsm_stepdef after_mount[] = { S(DG_UNMOUNT, 0), S(DG_RELEASE, 0),
-							  S(KERNEL_DEMOTE, 0), S(VIP_DOWN, 0) };
-	static const struct fsm_stepdef after_svc0[] = { S(SVC_STOP, 0), S(DG_UNMOUNT, 0),
-							 S(DG_RELEASE, 0), S(KERNEL_DEMOTE, 0),
-							 S(VIP_DOWN, 0) };
+	static const struct fsm_stepdef after_own[] = {S(KERNEL_DEMOTE, 0)};
+	static const struct fsm_stepdef after_garp[] = {S(KERNEL_DEMOTE, 0), S(VIP_DOWN, 0)};
+	static const struct fsm_stepdef after_acq[] = {S(DG_RELEASE, 0), S(KERNEL_DEMOTE, 0),
+						       S(VIP_DOWN, 0)};
+	static const struct fsm_stepdef after_mount[] = {S(DG_UNMOUNT, 0), S(DG_RELEASE, 0),
+							 S(KERNEL_DEMOTE, 0), S(VIP_DOWN, 0)};
+	static const struct fsm_stepdef after_svc0[] = {S(SVC_STOP, 0), S(DG_UNMOUNT, 0),
+							S(DG_RELEASE, 0), S(KERNEL_DEMOTE, 0),
+							S(VIP_DOWN, 0)};
 
 	(void)state;
-	fail_case(2, 1, 0, NULL, 0);			/* kernel-own fails: nothing to undo */
-	fail_case(2, 1, 1, after_own, 1);		/* vip-up fails */
-	fail_case(2, 1, 2, after_garp, 2);		/* garp fails */
-	fail_case(2, 1, 3, after_garp, 2);		/* dg-acquire fails */
-	fail_case(2, 1, 4, after_acq, 3);		/* dg-fsck fails */
-	fail_case(2, 1, 5, after_acq, 3);		/* dg-mount fails */
-	fail_case(2, 1, 6, after_mount, 4);		/* svc-start(0) fails */
-	fail_case(2, 1, 7, after_svc0, 5);		/* svc-start(1) fails */
-	fail_case(0, 0, 2, after_garp, 2);		/* garp fails, no dg, no svc */
+	fail_case(2, 1, 0, NULL, 0);	    /* kernel-own fails: nothing to undo */
+	fail_case(2, 1, 1, after_own, 1);   /* vip-up fails */
+	fail_case(2, 1, 2, after_garp, 2);  /* garp fails */
+	fail_case(2, 1, 3, after_garp, 2);  /* dg-acquire fails */
+	fail_case(2, 1, 4, after_acq, 3);   /* dg-fsck fails */
+	fail_case(2, 1, 5, after_acq, 3);   /* dg-mount fails */
+	fail_case(2, 1, 6, after_mount, 4); /* svc-start(0) fails */
+	fail_case(2, 1, 7, after_svc0, 5);  /* svc-start(1) fails */
+	fail_case(0, 0, 2, after_garp, 2);  /* garp fails, no dg, no svc */
 }
 
 static void test_failure_default_why_and_reset(void **state)
@@ -405,7 +405,7 @@ static void test_failure_mid_release_continues(void **state)
 	/* An ordinary release ends OFFLINE even when a step failed; why stays. */
 	assert_int_equal(m.state, FSM_OFFLINE);
 	assert_string_equal(m.why, "busy");
-	assert_int_equal(m.svc_started, 2);	/* the stop that failed */
+	assert_int_equal(m.svc_started, 2); /* the stop that failed */
 	assert_int_equal(m.dg_mounted, 1);
 
 	/* The undo of a failed takeover also goes on past a failing step. */
@@ -424,8 +424,8 @@ static void test_failure_mid_release_continues(void **state)
 
 static void test_release_queued_while_acquiring(void **state)
 {
-	static const struct fsm_stepdef undo[] = { S(DG_RELEASE, 0), S(KERNEL_DEMOTE, 0),
-						   S(VIP_DOWN, 0), S(HANDOFF, 2) };
+	static const struct fsm_stepdef undo[] = {S(DG_RELEASE, 0), S(KERNEL_DEMOTE, 0),
+						  S(VIP_DOWN, 0), S(HANDOFF, 2)};
 	struct fsm_action a, first;
 	struct fsm m;
 	int i;
@@ -467,7 +467,7 @@ static void test_release_queued_while_acquiring(void **state)
 	a = feed(&m, FSM_EV_RELEASE, 5, NULL, 0);
 	a = feed(&m, FSM_EV_STEP_FAIL, 0, "no such device", 0);
 	{
-		static const struct fsm_stepdef exp[] = { S(KERNEL_DEMOTE, 0), S(HANDOFF, 5) };
+		static const struct fsm_stepdef exp[] = {S(KERNEL_DEMOTE, 0), S(HANDOFF, 5)};
 
 		a = run_all(&m, a, exp, NSTEPS(exp));
 	}
@@ -477,7 +477,7 @@ static void test_release_queued_while_acquiring(void **state)
 
 static void test_lost_queued_while_acquiring(void **state)
 {
-	static const struct fsm_stepdef undo[] = { S(VIP_DOWN, 0) };
+	static const struct fsm_stepdef undo[] = {S(VIP_DOWN, 0)};
 	struct fsm_action a;
 	struct fsm m;
 
@@ -541,18 +541,18 @@ static void test_invalid_events(void **state)
 	static const struct {
 		int online, acquiring, failed, ev;
 	} cases[] = {
-		{ 0, 0, 0, FSM_EV_STEP_OK },	/* offline */
-		{ 0, 0, 0, FSM_EV_STEP_FAIL },
-		{ 0, 0, 0, FSM_EV_RESET },
-		{ 1, 0, 0, FSM_EV_STEP_OK },	/* online */
-		{ 1, 0, 0, FSM_EV_STEP_FAIL },
-		{ 1, 0, 0, FSM_EV_RESET },
-		{ 0, 1, 0, FSM_EV_RESET },	/* acquiring */
-		{ 0, 0, 1, FSM_EV_STEP_OK },	/* failed */
-		{ 0, 0, 1, FSM_EV_STEP_FAIL },
-		{ 0, 0, 0, 0 },			/* unknown events */
-		{ 1, 0, 0, 99 },
-		{ 0, 1, 0, -1 },
+		{0, 0, 0, FSM_EV_STEP_OK}, /* offline */
+		{0, 0, 0, FSM_EV_STEP_FAIL},
+		{0, 0, 0, FSM_EV_RESET},
+		{1, 0, 0, FSM_EV_STEP_OK}, /* online */
+		{1, 0, 0, FSM_EV_STEP_FAIL},
+		{1, 0, 0, FSM_EV_RESET},
+		{0, 1, 0, FSM_EV_RESET},   /* acquiring */
+		{0, 0, 1, FSM_EV_STEP_OK}, /* failed */
+		{0, 0, 1, FSM_EV_STEP_FAIL},
+		{0, 0, 0, 0}, /* unknown events */
+		{1, 0, 0, 99},
+		{0, 1, 0, -1},
 	};
 	struct fsm m, before;
 	struct fsm_action a;

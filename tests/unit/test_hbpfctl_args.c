@@ -14,8 +14,8 @@
 
 #define MS 1000000ull
 
-static const char *const cmds[] = { "status",  "peers", "sets",	   "counters", "move", "acquire",
-				    "release", "reset", "restart", "shutdown", "ping", "check" };
+static const char *const cmds[] = {"status",  "peers", "sets",	  "counters", "move", "acquire",
+				   "release", "reset", "restart", "shutdown", "ping", "check"};
 #define NCMDS ((int)(sizeof(cmds) / sizeof(cmds[0])))
 
 static void test_prefix_unique(void **state)
@@ -41,7 +41,7 @@ static void test_prefix_ambiguous(void **state)
 
 static void test_prefix_exact_wins(void **state)
 {
-	static const char *const names[] = { "set", "sets", "setup" };
+	static const char *const names[] = {"set", "sets", "setup"};
 
 	(void)state;
 	/* "set" is a prefix of all three, but an exact match is never ambiguous */
@@ -192,9 +192,9 @@ static void test_request_unreachable(void **state)
 	char longreq[600];
 
 	(void)state;
-	assert_int_equal(hbpf_ctl_request("/nonexistent/hbpf.sock", "ping", 100, &reply, why,
-					  sizeof(why)),
-			 -ENOENT);
+	assert_int_equal(
+		hbpf_ctl_request("/nonexistent/hbpf.sock", "ping", 100, &reply, why, sizeof(why)),
+		-ENOENT);
 	assert_string_equal(why,
 			    "cannot connect to /nonexistent/hbpf.sock: No such file or directory");
 	assert_null(reply);

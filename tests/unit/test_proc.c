@@ -58,7 +58,7 @@ static void test_bad_command(void **state)
 
 static void test_env(void **state)
 {
-	char *const env[] = { "HBPF_SET=web", "HBPF_STATE=online", NULL };
+	char *const env[] = {"HBPF_SET=web", "HBPF_STATE=online", NULL};
 
 	(void)state;
 	/* The extra entry wins over the daemon's own, the rest is inherited. */

@@ -103,31 +103,31 @@ static void test_byte_layout(void **state)
 
 struct bad_case {
 	const char *what;
-	size_t off;	/* byte to overwrite, or (size_t)-1 */
+	size_t off; /* byte to overwrite, or (size_t)-1 */
 	uint8_t val;
-	size_t len;	/* length passed to decode */
-	int reason;	/* expected HBPF_DROP_* */
+	size_t len; /* length passed to decode */
+	int reason; /* expected HBPF_DROP_* */
 };
 
 static void test_validation(void **state)
 {
 	static const struct bad_case cases[] = {
-		{ "empty", (size_t)-1, 0, 0, HBPF_DROP_SHORT },
-		{ "one byte short", (size_t)-1, 0, 175, HBPF_DROP_SHORT },
-		{ "one byte long", (size_t)-1, 0, 177, HBPF_DROP_SIZE },
-		{ "magic", 0, 'X', 176, HBPF_DROP_MAGIC },
-		{ "magic last byte", 3, 'G', 176, HBPF_DROP_MAGIC },
-		{ "version 0", 4, 0, 176, HBPF_DROP_VERSION },
-		{ "version 2", 4, 2, 176, HBPF_DROP_VERSION },
-		{ "cluster", 11, 0x05, 176, HBPF_DROP_CLUSTER },
-		{ "cluster high byte", 8, 0x81, 176, HBPF_DROP_CLUSTER },
-		{ "type 0", 5, 0, 176, HBPF_DROP_TYPE },
-		{ "type 3", 5, 3, 176, HBPF_DROP_TYPE },
-		{ "src is self", 6, SELF, 176, HBPF_DROP_NODE },
-		{ "src out of range", 6, HBPF_MAX_NODES, 176, HBPF_DROP_NODE },
-		{ "src none", 6, 0xff, 176, HBPF_DROP_NODE },
-		{ "link out of range", 7, HBPF_MAX_LINKS, 176, HBPF_DROP_LINK },
-		{ "link none", 7, 0xff, 176, HBPF_DROP_LINK },
+		{"empty", (size_t)-1, 0, 0, HBPF_DROP_SHORT},
+		{"one byte short", (size_t)-1, 0, 175, HBPF_DROP_SHORT},
+		{"one byte long", (size_t)-1, 0, 177, HBPF_DROP_SIZE},
+		{"magic", 0, 'X', 176, HBPF_DROP_MAGIC},
+		{"magic last byte", 3, 'G', 176, HBPF_DROP_MAGIC},
+		{"version 0", 4, 0, 176, HBPF_DROP_VERSION},
+		{"version 2", 4, 2, 176, HBPF_DROP_VERSION},
+		{"cluster", 11, 0x05, 176, HBPF_DROP_CLUSTER},
+		{"cluster high byte", 8, 0x81, 176, HBPF_DROP_CLUSTER},
+		{"type 0", 5, 0, 176, HBPF_DROP_TYPE},
+		{"type 3", 5, 3, 176, HBPF_DROP_TYPE},
+		{"src is self", 6, SELF, 176, HBPF_DROP_NODE},
+		{"src out of range", 6, HBPF_MAX_NODES, 176, HBPF_DROP_NODE},
+		{"src none", 6, 0xff, 176, HBPF_DROP_NODE},
+		{"link out of range", 7, HBPF_MAX_LINKS, 176, HBPF_DROP_LINK},
+		{"link none", 7, 0xff, 176, HBPF_DROP_LINK},
 	};
 	uint8_t buf[sizeof(struct hbpf_wire) + 8];
 	struct hbpf_hb hb, out, untouched;
@@ -164,10 +164,10 @@ static void test_check_order(void **state)
 	(void)state;
 	sample_hb(&hb);
 	hbpf_wire_encode(&hb, &w);
-	b[0] = 0;	/* magic */
-	b[4] = 9;	/* version */
-	b[5] = 9;	/* type */
-	b[7] = 9;	/* link */
+	b[0] = 0; /* magic */
+	b[4] = 9; /* version */
+	b[5] = 9; /* type */
+	b[7] = 9; /* link */
 	assert_int_equal(hbpf_wire_decode(&w, sizeof(w), CLUSTER, SELF, &out),
 			 -(HBPF_DROP_MAGIC + 1));
 	assert_int_equal(hbpf_wire_decode(&w, 10, CLUSTER, SELF, &out), -(HBPF_DROP_SHORT + 1));
@@ -180,8 +180,7 @@ static void test_check_order(void **state)
 	assert_int_equal(hbpf_wire_decode(&w, sizeof(w), CLUSTER, SELF, &out),
 			 -(HBPF_DROP_TYPE + 1));
 	b[5] = HBPF_WT_ECHO;
-	assert_int_equal(hbpf_wire_decode(&w, sizeof(w), CLUSTER, 3, &out),
-			 -(HBPF_DROP_NODE + 1));
+	assert_int_equal(hbpf_wire_decode(&w, sizeof(w), CLUSTER, 3, &out), -(HBPF_DROP_NODE + 1));
 	assert_int_equal(hbpf_wire_decode(&w, sizeof(w), CLUSTER, SELF, &out),
 			 -(HBPF_DROP_LINK + 1));
 	b[7] = 0;
@@ -208,10 +207,8 @@ static void test_encode_fixed_fields(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_round_trip),
-		cmocka_unit_test(test_byte_layout),
-		cmocka_unit_test(test_validation),
-		cmocka_unit_test(test_check_order),
+		cmocka_unit_test(test_round_trip),	    cmocka_unit_test(test_byte_layout),
+		cmocka_unit_test(test_validation),	    cmocka_unit_test(test_check_order),
 		cmocka_unit_test(test_encode_fixed_fields),
 	};
 
