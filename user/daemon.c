@@ -40,7 +40,7 @@ static int peer_state(struct daemon *d, int id, struct hbpf_peer *p)
 	return p->state;
 }
 
-static int peer_usable(struct daemon *d, int id)
+int peer_usable(struct daemon *d, int id)
 {
 	struct hbpf_peer p;
 
@@ -252,9 +252,8 @@ static void apply(struct setrt *s, const struct fsm_action *act)
 	uint64_t now = kern_now_ns();
 
 	if (act->new_state != act->old_state) {
-		uint64_t took = now - s->m.state_ns;
-
-		(void)took;
+		if (act->old_state == FSM_ONLINE)
+			health_stop(s);
 		log_info("(%s) changing state to %s (from %s%s%s)", s->c->name,
 			 fsm_state_name(act->new_state), fsm_state_name(act->old_state),
 			 s->m.why[0] && act->new_state == FSM_FAILED ? ": " : "",
@@ -413,6 +412,7 @@ void daemon_tick(struct daemon *d, uint64_t now)
 			s->garp_left--;
 			s->garp_next_ns = now + (uint64_t)d->cfg.garp_spacing_ms * 1000000ull;
 		}
+		health_tick(s, now);
 		if (s->proc_running && proc_expired(&s->proc, now)) {
 			log_warnx("(%s) command timed out: killing it", s->c->name);
 			proc_kill(&s->proc, SIGKILL);

@@ -34,6 +34,13 @@ struct setrt {
 	int trigger_reason;  /* HBPF_RS_* or 0 for a command */
 	int target;	     /* handoff target of the running release */
 	char reason[64];     /* what started the current plan (notify hook) */
+	/* service monitors (health.c): one runs at a time per set */
+	struct proc mon;
+	int mon_running;
+	int mon_svc;
+	struct watch mon_w;
+	uint64_t mon_next_ns[HBPF_MAX_SERVICES];
+	uint64_t failback_check_ns;
 	/* timings of the last takeover/release, for status and logs */
 	uint64_t last_plan_ms_x1000; /* plan duration, us */
 	int last_step;		     /* kind of the step last run */
@@ -88,6 +95,13 @@ void daemon_kernel_event(struct daemon *d, const struct hbpf_event *ev);
 void daemon_tick(struct daemon *d, uint64_t now);
 /* Feed a state-machine event to a set and run what it asks. */
 void set_event(struct setrt *s, int ev, int arg, const char *why);
+/* Service monitors and automatic failback of one set (health.c). */
+void health_tick(struct setrt *s, uint64_t now);
+/* The set left ONLINE: stop its monitor and forget the schedule. */
+void health_stop(struct setrt *s);
+/* Peer usable for taking sets (alive, daemon up, public link up). */
+int peer_usable(struct daemon *d, int id);
+
 /* Control request: one line in, reply written into out. Returns 0 or -1. */
 int daemon_ctl(struct daemon *d, char *line, char *out, size_t outlen);
 /* First alive node after `skip` in a set's order, or -1. */

@@ -102,16 +102,23 @@ node n1 {
 set web {
 	vip $VIP/24
 	nodes n0 n1
+	${E2E_SET_EXTRA:-}
 	service marker {
 		start $RUN/svc.sh start
 		stop $RUN/svc.sh stop
 		timeout 5s
+		${E2E_SVC_EXTRA:-}
 	}
 }
 EOF
 	cat >"$RUN/svc.sh" <<EOF
 #!/bin/sh
-# The set's service: records where and in which order it was started/stopped.
+# The set's service: records where and in which order it was started/stopped;
+# its check fails while the file sick.<node> exists.
+if [ "\$1" = check ]; then
+	[ ! -e "$RUN/sick.\$HBPF_NODE" ]
+	exit
+fi
 echo "\$1 \$HBPF_NODE \$HBPF_SET \$HBPF_SERVICE" >>"$RUN/service.events"
 EOF
 	cat >"$RUN/notify.sh" <<EOF
