@@ -179,11 +179,6 @@ static int attach_tc_one(struct bpf_program *prog, int ifindex, const char *ifna
 	const char *name = bpf_program__name(prog);
 	int err;
 
-	err = bpf_tc_hook_create(&hook);
-	if (err && err != -EEXIST) {
-		log_warnx("%s: cannot create clsact: %s", ifname, strerror(-err));
-		return err;
-	}
 	opts.prog_fd = bpf_program__fd(prog);
 	err = bpf_tc_attach(&hook, &opts);
 	if (err) {
@@ -196,7 +191,15 @@ static int attach_tc_one(struct bpf_program *prog, int ifindex, const char *ifna
 
 int kern_attach_tc(struct hbpf_kern *k, int ifindex, const char *ifname)
 {
+	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = BPF_TC_INGRESS);
 	int err;
+
+	/* One clsact qdisc carries both hooks; it may exist (ours or others'). */
+	err = bpf_tc_hook_create(&hook);
+	if (err && err != -EEXIST) {
+		log_warnx("%s: cannot create clsact: %s", ifname, strerror(-err));
+		return err;
+	}
 
 	err = attach_tc_one(k->skel->progs.tc_egress, ifindex, ifname, BPF_TC_EGRESS);
 	if (!err)

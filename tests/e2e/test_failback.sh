@@ -15,7 +15,7 @@ kill -9 "$DPID0"
 wait_owner web n1 3000 || fail "n1 did not take web"
 "$LAB" restore "$PREFIX" n0
 start_node 0
-grep -q "resuming\|adopted" "$RUN/n0.log" && fail "n0 resumed the set itself"
+grep -q "resuming\|(web) adopted" "$RUN/n0.log" && fail "n0 resumed the set itself"
 wait_owner web n0 5000 || fail "web did not fail back to n0"
 grep -q "failback: n0 is back" "$RUN/n1.log" || fail "n1 did not log the failback"
 wait "$PROBER_PID" || true
