@@ -137,7 +137,7 @@ test: deps
 
 demo: deps
 	$(Q)$(MAKE) --no-print-directory all
-	$(Q)O=$(O) sh tools/demo.sh
+	$(Q)O=$(O) bash tools/demo.sh
 
 bench: deps
 	$(Q)$(MAKE) --no-print-directory all

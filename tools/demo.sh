@@ -15,8 +15,8 @@ for t in $(seq 1 "$TRIALS"); do
 		e2e_up
 		probe_bg 3000 "$RUN/probe.out"
 		sleep 1
-		kill -9 "$DPID0" "$(cat "$RUN/resp0.pid")"
 		"$LAB" isolate "$PREFIX" n0
+		kill -9 "$DPID0" "$(cat "$RUN/resp0.pid")"
 		wait "$PROBER_PID" || true
 		wait_owner web n1 2000 || fail "n1 does not hold web"
 		printf 'trial %d: node n0 died; client-observed outage %s ms; answers %s; dual %s\n' \

@@ -9,10 +9,9 @@ TEST_NAME=node_death
 e2e_up
 probe_bg 4000 "$RUN/probe.out"
 sleep 1.5
-# Daemon and kernel die together: the daemon first (no time to react to
-# its links going), then every link of the node.
-kill -9 "$DPID0" "$(cat "$RUN/resp0.pid")"
+# The node dies: every link goes at once, then its processes.
 "$LAB" isolate "$PREFIX" n0
+kill -9 "$DPID0" "$(cat "$RUN/resp0.pid")"
 wait "$PROBER_PID" || true
 check_probe "$RUN/probe.out" n0 n1 1000
 wait_owner web n1 2000 || fail "n1 does not hold web"

@@ -361,8 +361,15 @@ main() {
 		[ $# -eq 3 ] || usage
 		st=down
 		[ "$cmd" = restore ] && st=up
-		cmd_link "$2" "$3" pub "$st"
-		cmd_link "$2" "$3" priv "$st"
+		case "$3" in
+		n[0-9]) ;;
+		*) die "only a node can be isolated" ;;
+		esac
+		ns_exists "$2sw" || die "no lab $2"
+		# Both links in one netlink batch: the node loses them together
+		# (within microseconds), as when it dies or its cables are pulled.
+		printf 'link set p-pub-%s %s\nlink set p-priv-%s %s\n' "$3" "$st" "$3" "$st" |
+			ip -n "$2sw" -batch -
 		;;
 	pids)
 		[ $# -eq 2 ] || usage
