@@ -54,7 +54,8 @@ static void monitor_done(struct watch *w, int res)
 	}
 	s->mon_running = 0;
 	svc = &s->c->services[s->mon_svc];
-	s->mon_next_ns[s->mon_svc] = kern_now_ns() + (uint64_t)svc->monitor_interval_ms * 1000000ull;
+	s->mon_next_ns[s->mon_svc] =
+		kern_now_ns() + (uint64_t)svc->monitor_interval_ms * 1000000ull;
 	if (s->m.state != FSM_ONLINE)
 		return;
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
@@ -69,7 +70,7 @@ static void monitor_start(struct setrt *s, int i)
 	const struct hbpf_cfg_service *svc = &s->c->services[i];
 	struct daemon *d = s->d;
 	char e1[64], e2[64], e3[64];
-	char *env[] = { e1, e2, e3, NULL };
+	char *env[] = {e1, e2, e3, NULL};
 
 	snprintf(e1, sizeof(e1), "HBPF_SET=%s", s->c->name);
 	snprintf(e2, sizeof(e2), "HBPF_SERVICE=%s", svc->name);
@@ -81,11 +82,11 @@ static void monitor_start(struct setrt *s, int i)
 	}
 	s->mon_svc = i;
 	s->mon_running = 1;
-	s->mon_w = (struct watch){ .fd = s->mon.pidfd,
-				   .events = POLLIN,
-				   .cb = monitor_done,
-				   .arg = s,
-				   .what = "service monitor" };
+	s->mon_w = (struct watch){.fd = s->mon.pidfd,
+				  .events = POLLIN,
+				  .cb = monitor_done,
+				  .arg = s,
+				  .what = "service monitor"};
 	if (loop_watch(&d->loop, &s->mon_w))
 		log_warnx("(%s) cannot watch the monitor of %s", s->c->name, svc->name);
 }

@@ -228,6 +228,29 @@ static void test_egress_from_foreign_vip_is_shot(void **state)
 	assert_int_equal(t_stat(f, HBPF_STAT_EGRESS_REWRITE), 0);
 }
 
+static void test_ingress_marks_owned_vip_frames_to_vmac_for_the_host(void **state)
+{
+	struct fix *f = *state;
+	uint8_t in[T_FRAME_MAX];
+	size_t len;
+
+	/* The test run classifies frames against lo's all-zero MAC, so a frame to
+	 * a VMAC arrives as PACKET_OTHERHOST, as it does on a real interface. */
+	len = t_build_ip(in, t_vmac1, t_client_mac, 0xc6120009, T_VIP1);
+	assert_int_equal(t_run(f->skel->progs.tc_ingress, in, len, NULL, NULL), 0 /* OK */);
+	assert_int_equal(t_stat(f, HBPF_STAT_VMAC_RX), 1);
+
+	/* Not owned: left as it is (XDP drops these before tc sees them). */
+	len = t_build_ip(in, t_vmac0, t_client_mac, 0xc6120009, T_VIP0);
+	assert_int_equal(t_run(f->skel->progs.tc_ingress, in, len, NULL, NULL), 0);
+	assert_int_equal(t_stat(f, HBPF_STAT_VMAC_RX), 1);
+
+	/* Other hosts' traffic is none of its business. */
+	len = t_build_ip(in, t_client_mac, t_if_mac, 0xc6120009, 0xc612000a);
+	assert_int_equal(t_run(f->skel->progs.tc_ingress, in, len, NULL, NULL), 0);
+	assert_int_equal(t_stat(f, HBPF_STAT_VMAC_RX), 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -244,6 +267,7 @@ int main(void)
 		T(test_garp_refused_for_vip_not_owned),
 		T(test_egress_from_owned_vip_leaves_with_vmac_source),
 		T(test_egress_from_foreign_vip_is_shot),
+		T(test_ingress_marks_owned_vip_frames_to_vmac_for_the_host),
 #undef T
 	};
 

@@ -32,5 +32,11 @@ grep -q "^web online releasing move" "$RUN/notify.events" || fail "no notify for
 ctl 0 move web nX >/dev/null 2>&1 && fail "move to an unknown node accepted"
 ctl 0 move nope n1 >/dev/null 2>&1 && fail "move of an unknown set accepted"
 ctl 1 acquire web 2>&1 | grep -q 'held by n0' || fail "acquire of a held set not refused"
+# An unprivileged user cannot steer the cluster.
+chmod 755 "$RUN"
+if setpriv --reuid=65534 --regid=65534 --clear-groups \
+	"$HBPFCTL" -c "$RUN/hbpf.conf" -s "$RUN/n0.sock" move web n1 >"$RUN/nobody.out" 2>&1; then
+	fail "an unprivileged user moved the set"
+fi
 [ "$(kernel_owned 0 0)" = 1 ] && [ "$(kernel_owned 1 0)" = 0 ] || fail "ownership changed"
 pass
