@@ -17,6 +17,8 @@
 #define HBPF_PATH_MAX 256
 #define HBPF_MAX_SERVICES 16 /* services per set */
 #define HBPF_MAX_SET_VIPS 16 /* VIPs per set */
+#define HBPF_MAX_DGS 16	     /* disk groups */
+#define HBPF_MAX_SET_DGS 4   /* disk groups per set */
 
 struct hbpf_cfg_link {
 	char name[HBPF_NAME_MAX];   /* link name, e.g. "priv" (same on all nodes) */
@@ -50,6 +52,21 @@ struct hbpf_cfg_service {
 	int line;
 };
 
+/*
+ * A disk group (shared storage that moves with a set).  Its volumes, lease
+ * timeout and renew period live in the group's on-disk header (hbpfctl dg
+ * init); the config names the metadata device, per node when paths differ.
+ */
+struct hbpf_cfg_dg {
+	char name[HBPF_NAME_MAX];
+	char meta[HBPF_PATH_MAX];			/* metadata device, all nodes */
+	char meta_node[HBPF_MAX_NODES][HBPF_PATH_MAX];	/* per node id, "" = meta */
+	uint32_t fsck_parallel;				/* default 4, 1..64 */
+	uint32_t kill_grace_ms;				/* SIGTERM -> SIGKILL, default 1000 */
+	int set;					/* set using it, -1 = none */
+	int line;
+};
+
 #define HBPF_FAILBACK_MANUAL 0
 #define HBPF_FAILBACK_AUTO 1
 
@@ -63,6 +80,8 @@ struct hbpf_cfg_set {
 	uint8_t prio[HBPF_MAX_NODES]; /* node ids in takeover order */
 	int autofailover;	      /* 1 (default): kernel may take it over */
 	int failback;		      /* HBPF_FAILBACK_* (default manual) */
+	int ndgs;
+	uint8_t dgs[HBPF_MAX_SET_DGS]; /* indexes into config.dgs, takeover order */
 	int nservices;
 	struct hbpf_cfg_service services[HBPF_MAX_SERVICES]; /* start order */
 	int line;
@@ -83,6 +102,8 @@ struct hbpf_config {
 	char link_names[HBPF_MAX_LINKS][HBPF_NAME_MAX];
 	int nnodes;
 	struct hbpf_cfg_node nodes[HBPF_MAX_NODES];
+	int ndgs;
+	struct hbpf_cfg_dg dgs[HBPF_MAX_DGS];
 	int nsets;
 	struct hbpf_cfg_set sets[HBPF_MAX_SETS];
 };
@@ -103,6 +124,9 @@ int hbpf_config_parse(const char *name, const char *text, size_t len, struct hbp
 const struct hbpf_cfg_node *hbpf_config_node(const struct hbpf_config *cfg, const char *name);
 const struct hbpf_cfg_node *hbpf_config_node_by_id(const struct hbpf_config *cfg, int id);
 const struct hbpf_cfg_set *hbpf_config_set(const struct hbpf_config *cfg, const char *name);
+const struct hbpf_cfg_dg *hbpf_config_dg(const struct hbpf_config *cfg, const char *name);
+/* The metadata device path node id uses for dg. */
+const char *hbpf_config_dg_meta(const struct hbpf_cfg_dg *dg, int node_id);
 
 /* Print a human summary (used by "hbpfctl check" and "hbpfd -n"). */
 void hbpf_config_dump(const struct hbpf_config *cfg, FILE *out);

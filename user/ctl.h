@@ -22,6 +22,10 @@
  *   restart                    -> the daemon exits for a clean restart, keeping
  *                                 its sets (peers wait for the new daemon)
  *   shutdown                   -> the daemon releases its sets and exits
+ *   dg-import <dg> [force]     -> acquire the lease, fsck, mount (no set started);
+ *                                 the reply comes when done: "ok <timings>"
+ *   dg-deport <dg>             -> kill users, unmount, release the lease
+ *   dg-status                  -> one line per disk group: "<dg> <status text>"
  */
 #ifndef HBPF_CTL_H
 #define HBPF_CTL_H

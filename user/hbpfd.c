@@ -360,6 +360,13 @@ static int ctl_listen(struct daemon *d)
 	return 0;
 }
 
+/* A multishot POLLIN watch. */
+static void watch_set(struct watch *w, int fd, watch_cb cb, void *arg, const char *what)
+{
+	*w = (struct watch){ .fd = fd, .events = POLLIN, .multishot = 1, .cb = cb, .arg = arg,
+			     .what = what };
+}
+
 static int set_rt(int prio)
 {
 	struct sched_param sp = {.sched_priority = prio};
@@ -458,12 +465,11 @@ int daemon_setup(struct daemon *d)
 		log_warnx("control socket %s: %s", d->sock_path, strerror(-err));
 		return err;
 	}
-	d->sig_w = (struct watch){sfd, POLLIN, 1, 0, on_signal, d, "signalfd"};
-	d->tick_w = (struct watch){tfd, POLLIN, 1, 0, on_tick, d, "timerfd"};
-	d->ring_w = (struct watch){
-		ring_buffer__epoll_fd(d->rb), POLLIN, 1, 0, on_ring, d, "ring buffer"};
-	d->ctl_w = (struct watch){d->ctl_fd, POLLIN, 1, 0, on_accept, d, "control socket"};
-	d->nl_w = (struct watch){hnl_mon_fd(d->nl), POLLIN, 1, 0, on_nl_watch, d, "rtnetlink"};
+	watch_set(&d->sig_w, sfd, on_signal, d, "signalfd");
+	watch_set(&d->tick_w, tfd, on_tick, d, "timerfd");
+	watch_set(&d->ring_w, ring_buffer__epoll_fd(d->rb), on_ring, d, "ring buffer");
+	watch_set(&d->ctl_w, d->ctl_fd, on_accept, d, "control socket");
+	watch_set(&d->nl_w, hnl_mon_fd(d->nl), on_nl_watch, d, "rtnetlink");
 	if (loop_watch(&d->loop, &d->sig_w) || loop_watch(&d->loop, &d->tick_w) ||
 	    loop_watch(&d->loop, &d->ring_w) || loop_watch(&d->loop, &d->ctl_w) ||
 	    loop_watch(&d->loop, &d->nl_w))

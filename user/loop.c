@@ -23,16 +23,52 @@ void loop_fini(struct loop *l)
 	io_uring_queue_exit(&l->ring);
 }
 
-int loop_watch(struct loop *l, struct watch *w)
+static struct io_uring_sqe *get_sqe(struct loop *l)
 {
 	struct io_uring_sqe *sqe = io_uring_get_sqe(&l->ring);
 
 	if (!sqe) {
 		io_uring_submit(&l->ring);
 		sqe = io_uring_get_sqe(&l->ring);
-		if (!sqe)
-			return -EBUSY;
 	}
+	return sqe;
+}
+
+int loop_read(struct loop *l, struct uop *op, int fd, void *buf, unsigned len, uint64_t off)
+{
+	struct io_uring_sqe *sqe = get_sqe(l);
+
+	if (!sqe)
+		return -EBUSY;
+	io_uring_prep_read(sqe, fd, buf, len, off);
+	op->kind = LOOP_UOP;
+	op->busy = 1;
+	io_uring_sqe_set_data(sqe, op);
+	l->pending++;
+	return 0;
+}
+
+int loop_write(struct loop *l, struct uop *op, int fd, const void *buf, unsigned len, uint64_t off)
+{
+	struct io_uring_sqe *sqe = get_sqe(l);
+
+	if (!sqe)
+		return -EBUSY;
+	io_uring_prep_write(sqe, fd, buf, len, off);
+	op->kind = LOOP_UOP;
+	op->busy = 1;
+	io_uring_sqe_set_data(sqe, op);
+	l->pending++;
+	return 0;
+}
+
+int loop_watch(struct loop *l, struct watch *w)
+{
+	struct io_uring_sqe *sqe = get_sqe(l);
+
+	if (!sqe)
+		return -EBUSY;
+	w->kind = LOOP_WATCH;
 	if (w->multishot)
 		io_uring_prep_poll_multishot(sqe, w->fd, w->events);
 	else
@@ -50,6 +86,13 @@ static void dispatch(struct loop *l, struct io_uring_cqe *cqe)
 
 	if (!w)
 		return;
+	if (w->kind == LOOP_UOP) {
+		struct uop *op = (struct uop *)w;
+
+		op->busy = 0;
+		op->cb(op, res);
+		return;
+	}
 	if (!more)
 		w->armed = 0;
 	if (w->multishot && !more && res != -ECANCELED) {

@@ -12,9 +12,15 @@
 #include <liburing.h>
 
 struct watch;
+struct uop;
 typedef void (*watch_cb)(struct watch *w, int res);
+typedef void (*uop_cb)(struct uop *op, int res);
+
+#define LOOP_WATCH 1
+#define LOOP_UOP 2
 
 struct watch {
+	int kind; /* LOOP_WATCH (set by loop_watch) */
 	int fd;
 	unsigned events; /* POLLIN ... */
 	int multishot;
@@ -22,6 +28,15 @@ struct watch {
 	watch_cb cb;
 	void *arg;
 	const char *what; /* for logs */
+};
+
+/* One read or write on the ring (O_DIRECT metadata and lease I/O); cb gets
+ * the byte count or -errno.  The buffer must stay valid until then. */
+struct uop {
+	int kind; /* LOOP_UOP (set by loop_read/loop_write) */
+	int busy; /* submitted, completion not yet seen */
+	uop_cb cb;
+	void *arg;
 };
 
 struct loop {
@@ -33,6 +48,10 @@ int loop_init(struct loop *l, unsigned entries);
 void loop_fini(struct loop *l);
 /* Arm w (poll w->fd for w->events). */
 int loop_watch(struct loop *l, struct watch *w);
+/* Queue a read/write of len bytes at off; -EBUSY when the ring is full. */
+int loop_read(struct loop *l, struct uop *op, int fd, void *buf, unsigned len, uint64_t off);
+int loop_write(struct loop *l, struct uop *op, int fd, const void *buf, unsigned len,
+	       uint64_t off);
 /* Wait up to timeout_ms for completions and dispatch them all. */
 int loop_run_once(struct loop *l, int timeout_ms);
 
