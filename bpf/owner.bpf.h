@@ -97,7 +97,12 @@ __noinline int takeover_pass(__u32 dead, __u32 reason, __u64 now)
 		    set->owned || set->owner != dead)
 			continue;
 		next = next_owner(s, cfg->self, dead);
-		if (next == cfg->self)
+		if (next == cfg->self && (set->flags & HBPF_SF_FENCED))
+			/* Shared disks: only the lease proves the old owner gone
+			 * (it may be partitioned, still renewing on disk).  The
+			 * daemon fences first and then owns the set. */
+			emit(HBPF_EV_CLAIM, reason, dead, s, set->epoch, 0, now);
+		else if (next == cfg->self)
 			set_take(set, s, next, dead, reason, 0, now);
 		else
 			set->owner = next;

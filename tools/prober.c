@@ -87,6 +87,7 @@ struct prober {
 	unsigned int nnames;
 	struct summary sum;
 	int interrupted;
+	char last_extra[64]; /* what the last reply carried after "<node> <seq> " */
 };
 
 static volatile sig_atomic_t got_signal;
@@ -231,6 +232,21 @@ static int parse_reply(const char *buf, size_t len, size_t *name_len, uint64_t *
 	return 0;
 }
 
+/* The reply's text after "<node> <seq> " (a service's content), kept printable. */
+static void keep_extra(struct prober *pr, const char *buf, size_t len, size_t name_len)
+{
+	size_t i = name_len + 1, o = 0;
+
+	while (i < len && buf[i] >= '0' && buf[i] <= '9')
+		i++;
+	if (i < len && buf[i] == ' ')
+		i++;
+	for (; i < len && buf[i] && buf[i] != '\n' && o < sizeof(pr->last_extra) - 1; i++)
+		pr->last_extra[o++] =
+			strchr(" =\"\\", buf[i]) || buf[i] < 0x21 || buf[i] > 0x7e ? '_' : buf[i];
+	pr->last_extra[o] = '\0';
+}
+
 static void record_reply(struct prober *pr, const char *buf, size_t len, uint64_t t_ns)
 {
 	struct summary *s = &pr->sum;
@@ -260,6 +276,7 @@ static void record_reply(struct prober *pr, const char *buf, size_t len, uint64_
 		return;
 	}
 	p->nodes |= 1u << id;
+	keep_extra(pr, buf, len, name_len);
 	if (p->first == NODE_NONE) {
 		p->first = id;
 		p->rtt_us = (uint32_t)(rtt_ns / 1000);
@@ -268,7 +285,7 @@ static void record_reply(struct prober *pr, const char *buf, size_t len, uint64_
 
 static void drain(struct prober *pr, int fd)
 {
-	char bufs[RX_BATCH][128];
+	char bufs[RX_BATCH][256];
 	struct mmsghdr msgs[RX_BATCH];
 	struct iovec iov[RX_BATCH];
 	uint64_t t;
@@ -586,6 +603,7 @@ static void print_summary(const struct prober *pr)
 	printf("%s%s%" PRIu64, sep, KEY("send_errors"), s->send_errors);
 	printf("%s%s%" PRIu64, sep, KEY("skipped_slots"), s->skipped);
 	printf("%s%s%d", sep, KEY("interrupted"), pr->interrupted);
+	printf("%s%s%s%s%s", sep, KEY("extra"), q, pr->last_extra, q);
 	printf("%s\n", j ? "}" : "");
 #undef KEY
 }

@@ -33,6 +33,7 @@ struct opts {
 	const char *name;
 	const char *bind_addr;
 	const char *pidfile;
+	const char *file; /* -f: its first line goes into every reply */
 	unsigned int port;
 	int daemonize;
 };
@@ -71,7 +72,7 @@ static int valid_name(const char *s)
 static void usage(void)
 {
 	fprintf(stderr, "usage: hbpf-responder -n NODE_NAME [-p PORT] [-b BIND_ADDR] "
-			"[-D -P PIDFILE]\n");
+			"[-D -P PIDFILE] [-f FILE]\n");
 	exit(2);
 }
 
@@ -82,7 +83,7 @@ static void parse_args(int argc, char **argv, struct opts *o)
 
 	o->bind_addr = "0.0.0.0";
 	o->port = 7;
-	while ((c = getopt(argc, argv, "n:p:b:DP:h")) != -1) {
+	while ((c = getopt(argc, argv, "n:p:b:DP:f:h")) != -1) {
 		switch (c) {
 		case 'n':
 			o->name = optarg;
@@ -96,6 +97,9 @@ static void parse_args(int argc, char **argv, struct opts *o)
 			break;
 		case 'b':
 			o->bind_addr = optarg;
+			break;
+		case 'f':
+			o->file = optarg;
 			break;
 		case 'D':
 			o->daemonize = 1;
@@ -224,9 +228,27 @@ static int parse_probe(const char *buf, size_t len, unsigned long long *seq)
 }
 
 /* Answer one datagram; 1 if answered, 0 if ignored, -errno on error. */
-static int serve_one(int fd, const char *name)
+/* First line of path (what the service serves), or "-" when unreadable. */
+static void file_line(const char *path, char *out, size_t len)
 {
-	char buf[512], reply[64], cbuf[CMSG_SPACE(sizeof(struct in_pktinfo))];
+	ssize_t n = -1;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd >= 0) {
+		n = read(fd, out, len - 1);
+		close(fd);
+	}
+	if (n <= 0) {
+		snprintf(out, len, "-");
+		return;
+	}
+	out[n] = '\0';
+	out[strcspn(out, "\n")] = '\0';
+}
+
+static int serve_one(int fd, const char *name, const char *file)
+{
+	char buf[512], reply[256], content[160], cbuf[CMSG_SPACE(sizeof(struct in_pktinfo))];
 	struct sockaddr_in from;
 	struct iovec iov = {.iov_base = buf, .iov_len = sizeof(buf)};
 	struct msghdr mh = {
@@ -251,7 +273,12 @@ static int serve_one(int fd, const char *name)
 	for (cm = CMSG_FIRSTHDR(&mh); cm; cm = CMSG_NXTHDR(&mh, cm))
 		if (cm->cmsg_level == SOL_IP && cm->cmsg_type == IP_PKTINFO)
 			pi = (struct in_pktinfo *)CMSG_DATA(cm);
-	len = snprintf(reply, sizeof(reply), "%s %llu", name, seq);
+	if (file) {
+		file_line(file, content, sizeof(content));
+		len = snprintf(reply, sizeof(reply), "%s %llu %s", name, seq, content);
+	} else {
+		len = snprintf(reply, sizeof(reply), "%s %llu", name, seq);
+	}
 
 	/* Reuse the received control message: source = the probe's destination. */
 	iov.iov_base = reply;
@@ -314,7 +341,7 @@ int main(int argc, char **argv)
 		if (ppoll(&pfd, 1, NULL, &wait_mask) < 0)
 			continue; /* EINTR: the loop condition decides */
 		/* Drain what is queued, then wait again. */
-		while (!stop && (err = serve_one(fd, o.name)) != -EAGAIN) {
+		while (!stop && (err = serve_one(fd, o.name, o.file)) != -EAGAIN) {
 			if (err > 0)
 				answered++;
 			else if (err < 0)

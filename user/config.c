@@ -23,10 +23,10 @@
 #define FILE_MAX_BYTES (1 << 20)
 #define IFNAME_MAX 15 /* IFNAMSIZ - 1 */
 
-enum { CTX_TOP, CTX_NODE, CTX_SET, CTX_SERVICE, CTX_N };
+enum { CTX_TOP, CTX_NODE, CTX_SET, CTX_SERVICE, CTX_DG, CTX_N };
 
 static const char *const ctx_where[CTX_N] = {"at top level", "in a node block", "in a set block",
-					     "in a service block"};
+					     "in a service block", "in a diskgroup block"};
 
 struct args {
 	char *rest; /* everything after the directive word, trimmed */
@@ -51,7 +51,7 @@ struct directive {
 };
 
 enum { V_NONE, V_U32, V_MS, V_CMD };
-enum { T_NONE, T_TOP, T_SVC };
+enum { T_NONE, T_TOP, T_SVC, T_DG };
 
 struct parser {
 	const char *name;
@@ -67,12 +67,22 @@ struct parser {
 	struct hbpf_cfg_node *node;
 	struct hbpf_cfg_set *set;
 	struct hbpf_cfg_service *svc;
+	struct hbpf_cfg_dg *dg;
 	int vips_total;
 	/* resolved at the end, once every node is known */
 	int set_nodes_line[HBPF_MAX_SETS];
 	int set_vmac_line[HBPF_MAX_SETS];
 	int set_nnames[HBPF_MAX_SETS];
 	char set_names[HBPF_MAX_SETS][HBPF_MAX_NODES][HBPF_NAME_MAX];
+	/* "diskgroup NAME" lines of each set, resolved once every group is known */
+	int set_ndgs[HBPF_MAX_SETS];
+	int set_dg_line[HBPF_MAX_SETS][HBPF_MAX_SET_DGS];
+	char set_dg_names[HBPF_MAX_SETS][HBPF_MAX_SET_DGS][HBPF_NAME_MAX];
+	/* "meta" lines of each disk group; per-node paths wait in meta_node[k] */
+	int dg_meta_line[HBPF_MAX_DGS];
+	int dg_nover[HBPF_MAX_DGS];
+	int dg_over_line[HBPF_MAX_DGS][HBPF_MAX_NODES];
+	char dg_over_node[HBPF_MAX_DGS][HBPF_MAX_NODES][HBPF_NAME_MAX];
 };
 
 static int perr(struct parser *p, int line, const char *fmt, ...)
@@ -341,6 +351,8 @@ static void open_block(struct parser *p, int ctx)
 		snprintf(p->prefix, sizeof(p->prefix), "node %s: ", p->node->name);
 	else if (ctx == CTX_SET)
 		snprintf(p->prefix, sizeof(p->prefix), "set %s: ", p->set->name);
+	else if (ctx == CTX_DG)
+		snprintf(p->prefix, sizeof(p->prefix), "diskgroup %s: ", p->dg->name);
 	else
 		snprintf(p->prefix, sizeof(p->prefix), "set %s: service %s: ", p->set->name,
 			 p->svc->name);
@@ -392,6 +404,86 @@ static int d_set(struct parser *p, struct args *a)
 	c->nsets++;
 	p->set = s;
 	open_block(p, CTX_SET);
+	return 0;
+}
+
+static int d_diskgroup(struct parser *p, struct args *a)
+{
+	struct hbpf_config *c = p->cfg;
+	struct hbpf_cfg_dg *g;
+	int i, err;
+
+	if (c->ndgs >= HBPF_MAX_DGS)
+		return verr(p, "too many disk groups (at most %d)", HBPF_MAX_DGS);
+	for (i = 0; i < c->ndgs; i++)
+		if (!strcmp(c->dgs[i].name, a->tok[0]))
+			return verr(p, "disk group \"%s\" is already defined on line %d", a->tok[0],
+				    c->dgs[i].line);
+	g = &c->dgs[c->ndgs];
+	err = get_name(p, "disk group name", a->tok[0], g->name);
+	if (err)
+		return err;
+	g->line = p->line;
+	g->fsck_parallel = 4;
+	g->kill_grace_ms = 1000;
+	g->set = -1;
+	c->ndgs++;
+	p->dg = g;
+	open_block(p, CTX_DG);
+	return 0;
+}
+
+/* ---- disk group directives -------------------------------------------- */
+
+/* A device path: absolute, no "." or ".." step that would hide what is meant. */
+static int get_devpath(struct parser *p, const char *s, char *out)
+{
+	if (s[0] != '/')
+		return verr(p, "\"%s\" is not an absolute path", s);
+	if (strlen(s) >= HBPF_PATH_MAX)
+		return verr(p, "path is longer than %d characters", HBPF_PATH_MAX - 1);
+	if (strstr(s, "/./") || strstr(s, "/../") || !strcmp(s + strlen(s) - 2, "/.") ||
+	    !strcmp(s + strlen(s) - 3, "/.."))
+		return verr(p, "\"%s\": \".\" and \"..\" are not allowed in the path", s);
+	strcpy(out, s);
+	return 0;
+}
+
+/*
+ * "meta PATH" (required, once) or "meta NODE PATH" (once per node).  The
+ * node may be defined further down: its path waits in meta_node[k], in file
+ * order, until finish_dgs() moves it to the node's id.
+ */
+static int d_meta(struct parser *p, struct args *a)
+{
+	struct hbpf_cfg_dg *g = p->dg;
+	int gi = (int)(g - p->cfg->dgs), k, err;
+	char node[HBPF_NAME_MAX];
+
+	if (a->ntok == 1) {
+		if (p->dg_meta_line[gi])
+			return verr(p, "the metadata device is already given on line %d",
+				    p->dg_meta_line[gi]);
+		err = get_devpath(p, a->tok[0], g->meta);
+		if (!err)
+			p->dg_meta_line[gi] = p->line;
+		return err;
+	}
+	err = get_name(p, "node name", a->tok[0], node);
+	if (err)
+		return err;
+	for (k = 0; k < p->dg_nover[gi]; k++)
+		if (!strcmp(p->dg_over_node[gi][k], node))
+			return verr(p, "node \"%s\" already has a metadata path on line %d", node,
+				    p->dg_over_line[gi][k]);
+	if (k >= HBPF_MAX_NODES)
+		return verr(p, "too many per-node paths (at most %d)", HBPF_MAX_NODES);
+	err = get_devpath(p, a->tok[1], g->meta_node[k]);
+	if (err)
+		return err;
+	strcpy(p->dg_over_node[gi][k], node);
+	p->dg_over_line[gi][k] = p->line;
+	p->dg_nover[gi]++;
 	return 0;
 }
 
@@ -531,6 +623,25 @@ static int d_failback(struct parser *p, struct args *a)
 	return 0;
 }
 
+/* "diskgroup NAME" in a set: resolved by finish_sets(), groups may come later. */
+static int d_set_dg(struct parser *p, struct args *a)
+{
+	int id = p->set->id, n = p->set_ndgs[id], i, err;
+
+	for (i = 0; i < n; i++)
+		if (!strcmp(p->set_dg_names[id][i], a->tok[0]))
+			return verr(p, "disk group \"%s\" is already listed on line %d", a->tok[0],
+				    p->set_dg_line[id][i]);
+	if (n >= HBPF_MAX_SET_DGS)
+		return verr(p, "too many disk groups (at most %d per set)", HBPF_MAX_SET_DGS);
+	err = get_name(p, "disk group name", a->tok[0], p->set_dg_names[id][n]);
+	if (err)
+		return err;
+	p->set_dg_line[id][n] = p->line;
+	p->set_ndgs[id]++;
+	return 0;
+}
+
 static int d_service(struct parser *p, struct args *a)
 {
 	struct hbpf_cfg_set *s = p->set;
@@ -560,6 +671,7 @@ static int d_service(struct parser *p, struct args *a)
 
 #define TOP(f) T_TOP, offsetof(struct hbpf_config, f)
 #define SVC(f) T_SVC, offsetof(struct hbpf_cfg_service, f)
+#define DG(f) T_DG, offsetof(struct hbpf_cfg_dg, f)
 #define CMD(f) sizeof(((struct hbpf_cfg_service *)0)->f)
 #define FN(f) f, V_NONE, T_NONE, 0, 0, 0
 
@@ -582,6 +694,7 @@ static const struct directive directives[] = {
 	{"links", CTX_TOP, "links NAME...", 1, MAX_TOKENS, 0, 0, FN(d_links)},
 	{"node", CTX_TOP, "node NAME {", 1, 1, 1, 1, FN(d_node)},
 	{"set", CTX_TOP, "set NAME {", 1, 1, 1, 1, FN(d_set)},
+	{"diskgroup", CTX_TOP, "diskgroup NAME {", 1, 1, 1, 1, FN(d_diskgroup)},
 	{"id", CTX_NODE, "id NUMBER", 1, 1, 0, 0, FN(d_id)},
 	{"public", CTX_NODE, "public IFNAME", 1, 1, 0, 0, FN(d_public)},
 	{"link", CTX_NODE, "link NAME IFNAME ADDRESS", 3, 3, 1, 0, FN(d_link)},
@@ -590,6 +703,7 @@ static const struct directive directives[] = {
 	{"nodes", CTX_SET, "nodes NODE...", 1, MAX_TOKENS, 0, 0, FN(d_nodes)},
 	{"autofailover", CTX_SET, "autofailover yes|no", 1, 1, 0, 0, FN(d_autofailover)},
 	{"failback", CTX_SET, "failback manual|auto", 1, 1, 0, 0, FN(d_failback)},
+	{"diskgroup", CTX_SET, "diskgroup NAME", 1, 1, 1, 0, FN(d_set_dg)},
 	{"service", CTX_SET, "service NAME {", 1, 1, 1, 1, FN(d_service)},
 	{"start", CTX_SERVICE, "start COMMAND", 1, -1, 0, 0, NULL, V_CMD, SVC(start), 0,
 	 CMD(start)},
@@ -600,6 +714,11 @@ static const struct directive directives[] = {
 	 600000},
 	{"interval", CTX_SERVICE, "interval DURATION", 1, 1, 0, 0, NULL, V_MS,
 	 SVC(monitor_interval_ms), 1, 3600000},
+	{"meta", CTX_DG, "meta [NODE] PATH", 1, 2, 1, 0, FN(d_meta)},
+	{"fsck-parallel", CTX_DG, "fsck-parallel NUMBER", 1, 1, 0, 0, NULL, V_U32,
+	 DG(fsck_parallel), 1, 64},
+	{"kill-grace", CTX_DG, "kill-grace DURATION", 1, 1, 0, 0, NULL, V_MS, DG(kill_grace_ms), 0,
+	 60000},
 	{0},
 };
 
@@ -608,7 +727,10 @@ static const struct directive directives[] = {
 /* A directive whose value goes straight into a field. */
 static int set_value(struct parser *p, const struct directive *d, struct args *a)
 {
-	char *field = (d->target == T_TOP ? (char *)p->cfg : (char *)p->svc) + d->off;
+	char *base = d->target == T_TOP ? (char *)p->cfg :
+		     d->target == T_DG	? (char *)p->dg :
+					  (char *)p->svc;
+	char *field = base + d->off;
 
 	switch (d->type) {
 	case V_U32:
@@ -663,6 +785,12 @@ static int close_block(struct parser *p)
 		if (!err)
 			err = require(p, CTX_SERVICE, "stop");
 		p->ctx = CTX_SET;
+		break;
+	case CTX_DG:
+		if (!p->dg_meta_line[p->dg - p->cfg->dgs])
+			err = perr(p, p->block_line[CTX_DG], "%smissing \"meta PATH\" (required)",
+				   p->prefix);
+		p->ctx = CTX_TOP;
 		break;
 	}
 	if (p->ctx == CTX_TOP)
@@ -923,15 +1051,99 @@ static int finish_set(struct parser *p, struct hbpf_cfg_set *s)
 	return 0;
 }
 
+/* Resolve a set's "diskgroup" lines; a group moves with one set only. */
+static int finish_set_dgs(struct parser *p, struct hbpf_cfg_set *s)
+{
+	struct hbpf_config *c = p->cfg;
+	const struct hbpf_cfg_dg *g;
+	int i = s->id, j, k, gi;
+
+	for (j = 0; j < p->set_ndgs[i]; j++) {
+		g = hbpf_config_dg(c, p->set_dg_names[i][j]);
+		if (!g)
+			return perr(p, p->set_dg_line[i][j],
+				    "set %s: disk group \"%s\" is not defined", s->name,
+				    p->set_dg_names[i][j]);
+		gi = (int)(g - c->dgs);
+		if (g->set >= 0) {
+			/* bounded: set g->set listed this group, that is how it got it */
+			for (k = 0; strcmp(p->set_dg_names[g->set][k], g->name); k++)
+				;
+			return perr(p, p->set_dg_line[i][j],
+				    "set %s: disk group \"%s\" already belongs to set %s (line %d)",
+				    s->name, g->name, c->sets[g->set].name,
+				    p->set_dg_line[g->set][k]);
+		}
+		c->dgs[gi].set = i;
+		s->dgs[j] = (uint8_t)gi;
+	}
+	s->ndgs = p->set_ndgs[i];
+	return 0;
+}
+
 static int finish_sets(struct parser *p)
 {
 	int i, err;
 
 	for (i = 0; i < p->cfg->nsets; i++) {
 		err = finish_set(p, &p->cfg->sets[i]);
+		if (!err)
+			err = finish_set_dgs(p, &p->cfg->sets[i]);
 		if (err)
 			return err;
 	}
+	return 0;
+}
+
+/* Put per-node metadata paths at their node's id, once every node is known. */
+static int finish_dg(struct parser *p, struct hbpf_cfg_dg *g)
+{
+	int gi = (int)(g - p->cfg->dgs), k;
+	char tmp[HBPF_MAX_NODES][HBPF_PATH_MAX];
+	const struct hbpf_cfg_node *n;
+
+	memcpy(tmp, g->meta_node, sizeof(tmp));
+	memset(g->meta_node, 0, sizeof(g->meta_node));
+	for (k = 0; k < p->dg_nover[gi]; k++) {
+		n = hbpf_config_node(p->cfg, p->dg_over_node[gi][k]);
+		if (!n)
+			return perr(p, p->dg_over_line[gi][k],
+				    "diskgroup %s: meta: node \"%s\" is not defined", g->name,
+				    p->dg_over_node[gi][k]);
+		strcpy(g->meta_node[n->id], tmp[k]);
+	}
+	return 0;
+}
+
+/*
+ * Two groups on one metadata device would overwrite each other's header and
+ * leases: check the path every node would use.
+ */
+static int finish_dgs(struct parser *p)
+{
+	const struct hbpf_config *c = p->cfg;
+	const struct hbpf_cfg_dg *g, *h;
+	const char *a;
+	int i, j, k, err;
+
+	for (i = 0; i < c->ndgs; i++) {
+		err = finish_dg(p, &p->cfg->dgs[i]);
+		if (err)
+			return err;
+	}
+	for (i = 0; i < c->ndgs; i++)
+		for (j = 0; j < i; j++)
+			for (k = 0; k < c->nnodes; k++) {
+				g = &c->dgs[i];
+				h = &c->dgs[j];
+				a = hbpf_config_dg_meta(g, c->nodes[k].id);
+				if (strcmp(a, hbpf_config_dg_meta(h, c->nodes[k].id)))
+					continue;
+				return perr(p, g->line,
+					    "diskgroup %s: node %s would use %s, the metadata "
+					    "device of diskgroup %s (line %d)",
+					    g->name, c->nodes[k].name, a, h->name, h->line);
+			}
 	return 0;
 }
 
@@ -952,6 +1164,8 @@ static int finish(struct parser *p)
 	err = finish_timers(p);
 	if (!err)
 		err = finish_nodes(p);
+	if (!err)
+		err = finish_dgs(p);
 	if (!err)
 		err = finish_sets(p);
 	return err;
@@ -1122,6 +1336,40 @@ const struct hbpf_cfg_set *hbpf_config_set(const struct hbpf_config *cfg, const 
 	return NULL;
 }
 
+const struct hbpf_cfg_dg *hbpf_config_dg(const struct hbpf_config *cfg, const char *name)
+{
+	int i;
+
+	for (i = 0; i < cfg->ndgs; i++)
+		if (!strcmp(cfg->dgs[i].name, name))
+			return &cfg->dgs[i];
+	return NULL;
+}
+
+const char *hbpf_config_dg_meta(const struct hbpf_cfg_dg *dg, int node_id)
+{
+	if (node_id >= 0 && node_id < HBPF_MAX_NODES && dg->meta_node[node_id][0])
+		return dg->meta_node[node_id];
+	return dg->meta;
+}
+
+static void dump_dg(const struct hbpf_config *cfg, const struct hbpf_cfg_dg *g, FILE *out)
+{
+	char a[16];
+	int i;
+
+	fprintf(out, "diskgroup %s: set %s, fsck-parallel %u, kill-grace %s\n", g->name,
+		g->set >= 0 ? cfg->sets[g->set].name : "(none)", g->fsck_parallel,
+		fmt_ms(a, sizeof(a), g->kill_grace_ms));
+	fprintf(out, "  meta: %s\n", g->meta);
+	for (i = 0; i < HBPF_MAX_NODES; i++) {
+		const struct hbpf_cfg_node *n = hbpf_config_node_by_id(cfg, i);
+
+		if (g->meta_node[i][0])
+			fprintf(out, "  meta on %s: %s\n", n ? n->name : "?", g->meta_node[i]);
+	}
+}
+
 static void dump_set(const struct hbpf_config *cfg, const struct hbpf_cfg_set *s, FILE *out)
 {
 	char ip[INET_ADDRSTRLEN], mac[18], a[16], b[16];
@@ -1143,6 +1391,12 @@ static void dump_set(const struct hbpf_config *cfg, const struct hbpf_cfg_set *s
 		fprintf(out, " %s", n ? n->name : "?");
 	}
 	fprintf(out, "\n");
+	if (s->ndgs) {
+		fprintf(out, "  diskgroups:");
+		for (i = 0; i < s->ndgs; i++)
+			fprintf(out, " %s", cfg->dgs[s->dgs[i]].name);
+		fprintf(out, "\n");
+	}
 	for (i = 0; i < s->nservices; i++) {
 		const struct hbpf_cfg_service *v = &s->services[i];
 
@@ -1184,6 +1438,8 @@ void hbpf_config_dump(const struct hbpf_config *cfg, FILE *out)
 				n->links[j].ifname, ip);
 		}
 	}
+	for (i = 0; i < cfg->ndgs; i++)
+		dump_dg(cfg, &cfg->dgs[i], out);
 	for (i = 0; i < cfg->nsets; i++)
 		dump_set(cfg, &cfg->sets[i], out);
 }

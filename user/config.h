@@ -59,11 +59,11 @@ struct hbpf_cfg_service {
  */
 struct hbpf_cfg_dg {
 	char name[HBPF_NAME_MAX];
-	char meta[HBPF_PATH_MAX];			/* metadata device, all nodes */
-	char meta_node[HBPF_MAX_NODES][HBPF_PATH_MAX];	/* per node id, "" = meta */
-	uint32_t fsck_parallel;				/* default 4, 1..64 */
-	uint32_t kill_grace_ms;				/* SIGTERM -> SIGKILL, default 1000 */
-	int set;					/* set using it, -1 = none */
+	char meta[HBPF_PATH_MAX];		       /* metadata device, all nodes */
+	char meta_node[HBPF_MAX_NODES][HBPF_PATH_MAX]; /* per node id, "" = meta */
+	uint32_t fsck_parallel;			       /* default 4, 1..64 */
+	uint32_t kill_grace_ms;			       /* SIGTERM -> SIGKILL, default 1000 */
+	int set;				       /* set using it, -1 = none */
 	int line;
 };
 

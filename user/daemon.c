@@ -106,8 +106,6 @@ static void run_notify(struct daemon *d, struct setrt *s, int old, int new, cons
 		log_warnx("(%s) cannot watch the notify hook", s->c->name);
 }
 
-static void step_finished(struct setrt *s, int ok, const char *why);
-
 static void proc_done(struct watch *w, int res)
 {
 	struct setrt *s = w->arg;
@@ -124,11 +122,11 @@ static void proc_done(struct watch *w, int res)
 	}
 	s->proc_running = 0;
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
-		step_finished(s, 1, NULL);
+		set_step_done(s, 1, NULL);
 		return;
 	}
 	proc_status_str(status, buf, sizeof(buf));
-	step_finished(s, 0, buf);
+	set_step_done(s, 0, buf);
 }
 
 static int spawn_step(struct setrt *s, const char *cmd, const struct hbpf_cfg_service *svc)
@@ -232,17 +230,26 @@ static void run_step(struct setrt *s, const struct fsm_stepdef *st)
 			log_info("(%s) handed over to %s", s->c->name, node_name(d, s->m.target));
 		}
 		break;
+	case STEP_DG_ACQUIRE:
+	case STEP_DG_FSCK:
+	case STEP_DG_MOUNT:
+	case STEP_DG_UNMOUNT:
+	case STEP_DG_RELEASE:
+		if (st->kind == STEP_DG_ACQUIRE)
+			s->lease_busy = 0;
+		err = dgrun_step(s, st->kind, st->arg);
+		if (!err)
+			return; /* dgrun calls set_step_done when the operation ends */
+		break;
 	default:
-		/* Disk-group steps arrive with the disk-group engine; a plan never
-		 * contains them while the set has no disk group (ndg == 0). */
-		err = -EOPNOTSUPP;
+		err = -EINVAL;
 		break;
 	}
 	if (err) {
 		snprintf(why, sizeof(why), "%s: %s", fsm_step_name(st->kind), strerror(-err));
-		step_finished(s, 0, why);
+		set_step_done(s, 0, why);
 	} else {
-		step_finished(s, 1, NULL);
+		set_step_done(s, 1, NULL);
 	}
 }
 
@@ -268,6 +275,13 @@ static void apply(struct setrt *s, const struct fsm_action *act)
 		}
 		run_notify(d, s, act->old_state, act->new_state,
 			   act->new_state == FSM_FAILED ? s->m.why : s->reason);
+		if (act->new_state == FSM_FAILED && s->lease_busy) {
+			/* Another node holds the disks and renews: the set is
+			 * fine where it is; this node just does not take it. */
+			log_info("(%s) stays with the node holding its disk lease", s->c->name);
+			s->lease_busy = 0;
+			set_event(s, FSM_EV_RESET, 0, NULL);
+		}
 	}
 	if (act->act == FSM_ACT_RUN) {
 		s->m.step_ns = now;
@@ -275,7 +289,7 @@ static void apply(struct setrt *s, const struct fsm_action *act)
 	}
 }
 
-static void step_finished(struct setrt *s, int ok, const char *why)
+void set_step_done(struct setrt *s, int ok, const char *why)
 {
 	struct fsm_action act;
 	uint64_t now = kern_now_ns();
@@ -336,7 +350,21 @@ void daemon_kernel_event(struct daemon *d, const struct hbpf_event *ev)
 			 s->c->name, node_name(d, ev->node), ev->reason, ev->epoch, ago);
 		if (!s->trigger_ns)
 			s->trigger_ns = ev->ts_ns;
-		set_event(s, FSM_EV_ACQUIRE, 0, "kernel takeover");
+		set_event(s, FSM_EV_ACQUIRE, 1, "kernel takeover");
+		break;
+	case HBPF_EV_CLAIM:
+		if (!s || s->m.state != FSM_OFFLINE)
+			break;
+		if (dgrun_peer_live(d, s->c, ev->node)) {
+			log_warnx("(%s) %s is silent on every network link but still renews its "
+				  "disk lease: partitioned, not dead; not taking the set",
+				  s->c->name, node_name(d, ev->node));
+			break;
+		}
+		log_info("(%s) %s is dead and this node is next: fencing its disk groups first",
+			 s->c->name, node_name(d, ev->node));
+		s->trigger_ns = ev->ts_ns;
+		set_event(s, FSM_EV_ACQUIRE, 0, "peer dead");
 		break;
 	case HBPF_EV_DEMOTE:
 	case HBPF_EV_YIELD:
@@ -420,6 +448,7 @@ void daemon_tick(struct daemon *d, uint64_t now)
 			s->proc.deadline_ns = UINT64_MAX;
 		}
 	}
+	dgrun_tick(d, now);
 	for (i = 0; i < DAEMON_MAX_NOTIFY; i++)
 		if (d->notify[i].used && proc_expired(&d->notify[i].p, now)) {
 			proc_kill(&d->notify[i].p, SIGKILL);
@@ -511,7 +540,7 @@ static int ctl_sets(struct daemon *d, char *out, size_t len)
 	return 0;
 }
 
-int daemon_ctl(struct daemon *d, char *line, char *out, size_t len)
+int daemon_ctl(struct daemon *d, char *line, int fd, char *out, size_t len)
 {
 	char *save = NULL, *cmd, *a1, *a2, *extra;
 	struct setrt *s;
@@ -528,6 +557,10 @@ int daemon_ctl(struct daemon *d, char *line, char *out, size_t len)
 		snprintf(out, len, "error: too many arguments\n");
 		return -1;
 	}
+	if (!strcmp(cmd, "dg-status") && !a1)
+		return dgrun_ctl(d, cmd, NULL, NULL, fd, out, len);
+	if ((!strcmp(cmd, "dg-import") || !strcmp(cmd, "dg-deport")) && a1)
+		return dgrun_ctl(d, cmd, a1, a2, fd, out, len);
 	if (!strcmp(cmd, "ping") && !a1) {
 		snprintf(out, len, "ok pong %s\n", d->cfg.nodes[d->self_idx].name);
 		return 0;

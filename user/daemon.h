@@ -10,6 +10,7 @@
 
 #include <stdint.h>
 #include "config.h"
+#include "dg.h"
 #include "fsm.h"
 #include "garp.h"
 #include "loader.h"
@@ -19,6 +20,21 @@
 #include "sender.h"
 
 struct daemon;
+
+/* A disk group's runtime (dgrun.c). */
+struct dgrt {
+	struct daemon *d;
+	const struct hbpf_cfg_dg *c;
+	int idx;
+	int set; /* set using it, -1 = none */
+	struct dg *g;
+	int op; /* DG_OP_* running, 0 = idle */
+	uint64_t op_start_ns;
+	uint64_t op_us[6]; /* last duration of each op, us */
+	int force;	   /* next acquire overrides a live holder */
+	int ctl_fd;	   /* hbpfctl waiting for dg-import/dg-deport, -1 = none */
+	int ctl_import;	   /* 1: import chain, 0: deport chain */
+};
 
 struct setrt {
 	struct daemon *d;
@@ -41,6 +57,7 @@ struct setrt {
 	struct watch mon_w;
 	uint64_t mon_next_ns[HBPF_MAX_SERVICES];
 	uint64_t failback_check_ns;
+	int lease_busy; /* the last DG_ACQUIRE met a live holder */
 	/* timings of the last takeover/release, for status and logs */
 	uint64_t last_plan_ms_x1000; /* plan duration, us */
 	int last_step;		     /* kind of the step last run */
@@ -78,6 +95,7 @@ struct daemon {
 	int restarting; /* 1: exit keeping the sets */
 	int exit_now;
 	struct setrt sets[HBPF_MAX_SETS];
+	struct dgrt dgs[HBPF_MAX_DGS];
 	struct notify_proc notify[DAEMON_MAX_NOTIFY];
 	/* watches */
 	struct watch sig_w, tick_w, ring_w, ctl_w, nl_w;
@@ -102,8 +120,23 @@ void health_stop(struct setrt *s);
 /* Peer usable for taking sets (alive, daemon up, public link up). */
 int peer_usable(struct daemon *d, int id);
 
+/* A running step ended (commands, disk-group operations). */
+void set_step_done(struct setrt *s, int ok, const char *why);
+
+/* Disk groups (dgrun.c). */
+int dgrun_open(struct daemon *d);
+void dgrun_close(struct daemon *d);
+void dgrun_tick(struct daemon *d, uint64_t now);
+int dgrun_step(struct setrt *s, int kind, int arg);
+/* 1 when node renews its slot on any of the set's disk groups. */
+int dgrun_peer_live(struct daemon *d, const struct hbpf_cfg_set *c, int node);
+/* dg-import/dg-deport/dg-status; returns 1 when the reply is deferred (the
+ * request's fd then belongs to dgrun and is answered and closed later). */
+int dgrun_ctl(struct daemon *d, const char *cmd, const char *name, const char *opt, int fd,
+	      char *out, size_t len);
+
 /* Control request: one line in, reply written into out. Returns 0 or -1. */
-int daemon_ctl(struct daemon *d, char *line, char *out, size_t outlen);
+int daemon_ctl(struct daemon *d, char *line, int fd, char *out, size_t outlen);
 /* First alive node after `skip` in a set's order, or -1. */
 int set_next_node(struct daemon *d, const struct hbpf_cfg_set *c, int skip);
 const char *node_name(struct daemon *d, int id);

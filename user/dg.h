@@ -53,17 +53,17 @@ struct dg_ops {
 };
 
 struct dg_params {
-	const char *name;	/* group name (must match the header) */
-	const char *meta;	/* metadata device path on this node */
-	int self;		/* our node id */
-	unsigned fsck_parallel;	/* >= 1 */
-	unsigned kill_grace_ms;	/* SIGTERM -> SIGKILL */
+	const char *name;	  /* group name (must match the header) */
+	const char *meta;	  /* metadata device path on this node */
+	int self;		  /* our node id */
+	unsigned fsck_parallel;	  /* >= 1 */
+	unsigned kill_grace_ms;	  /* SIGTERM -> SIGKILL */
 	unsigned fsck_timeout_ms; /* per fsck run, default 600000 */
 };
 
 /* Open the metadata device (O_DIRECT) and start the disk heartbeat reads. */
-int dg_open(struct dg **out, const struct dg_params *p, struct loop *loop,
-	    const struct dg_ops *ops, void *arg);
+int dg_open(struct dg **out, const struct dg_params *p, struct loop *loop, const struct dg_ops *ops,
+	    void *arg);
 void dg_close(struct dg *g);
 
 int dg_acquire(struct dg *g, int force);

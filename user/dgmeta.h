@@ -23,51 +23,51 @@
 #define DGM_BLOCK 4096
 #define DGM_MAX_NODES 16
 #define DGM_META_BLOCKS (2 + DGM_MAX_NODES)
-#define DGM_MAX_VOLUMES 16
-#define DGM_NAME_MAX 32		/* group name, +NUL */
-#define DGM_PATH_MAX 128	/* device path, mountpoint, +NUL */
+#define DGM_MAX_VOLUMES 8 /* 8 volume records of 448 bytes fit the header block */
+#define DGM_NAME_MAX 32	  /* group name, +NUL */
+#define DGM_PATH_MAX 128  /* device path, mountpoint, +NUL */
 #define DGM_FSTYPE_MAX 16
 #define DGM_OPTS_MAX 128
-#define DGM_VERSION 1		/* format version this code writes and reads */
+#define DGM_VERSION 1 /* format version this code writes and reads */
 
-#define DGM_FSCK_AUTO 0		/* run the filesystem's checker (e2fsck -p; none for xfs/btrfs) */
-#define DGM_FSCK_NEVER 1	/* never run fsck on this volume */
-#define DGM_FSCK_FORCE 2	/* e2fsck -f -p: full check every import */
+#define DGM_FSCK_AUTO 0	 /* run the filesystem's checker (e2fsck -p; none for xfs/btrfs) */
+#define DGM_FSCK_NEVER 1 /* never run fsck on this volume */
+#define DGM_FSCK_FORCE 2 /* e2fsck -f -p: full check every import */
 
 #define DGM_OWNER_NONE 0xff
 
 struct dgm_volume {
-	char device[DGM_PATH_MAX];	/* block device path */
-	uint8_t fs_uuid[16];		/* filesystem UUID (all zero: not checked) */
-	char mountpoint[DGM_PATH_MAX];	/* absolute path */
-	char fstype[DGM_FSTYPE_MAX];	/* ext2, ext3, ext4, xfs, btrfs */
-	char options[DGM_OPTS_MAX];	/* mount -o options, "" = defaults */
-	uint8_t fsck;			/* DGM_FSCK_* */
-	uint8_t order;			/* mount order, 0 first; ties: shorter mountpoint first */
+	char device[DGM_PATH_MAX];     /* block device path */
+	uint8_t fs_uuid[16];	       /* filesystem UUID (all zero: not checked) */
+	char mountpoint[DGM_PATH_MAX]; /* absolute path */
+	char fstype[DGM_FSTYPE_MAX];   /* ext2, ext3, ext4, xfs, btrfs */
+	char options[DGM_OPTS_MAX];    /* mount -o options, "" = defaults */
+	uint8_t fsck;		       /* DGM_FSCK_* */
+	uint8_t order;		       /* mount order, 0 first; ties: shorter mountpoint first */
 };
 
 struct dgm_header {
-	uint32_t version;		/* DGM_VERSION */
-	char name[DGM_NAME_MAX];	/* disk group name */
-	uint8_t uuid[16];		/* disk group UUID (random at init) */
-	uint64_t created_s;		/* CLOCK_REALTIME seconds at init (informational) */
-	uint32_t lease_timeout_ms;	/* a slot silent this long is expired */
-	uint32_t renew_ms;		/* holder renews its slot this often */
+	uint32_t version;	   /* DGM_VERSION */
+	char name[DGM_NAME_MAX];   /* disk group name */
+	uint8_t uuid[16];	   /* disk group UUID (random at init) */
+	uint64_t created_s;	   /* CLOCK_REALTIME seconds at init (informational) */
+	uint32_t lease_timeout_ms; /* a slot silent this long is expired */
+	uint32_t renew_ms;	   /* holder renews its slot this often */
 	uint32_t nvolumes;
 	struct dgm_volume vol[DGM_MAX_VOLUMES];
 };
 
 struct dgm_owner {
-	uint8_t node;			/* owning node id, DGM_OWNER_NONE = free */
-	uint64_t generation;		/* +1 on every claim */
-	uint8_t uuid[16];		/* the group's UUID (a record from another group is foreign) */
+	uint8_t node;	     /* owning node id, DGM_OWNER_NONE = free */
+	uint64_t generation; /* +1 on every claim */
+	uint8_t uuid[16];    /* the group's UUID (a record from another group is foreign) */
 };
 
 struct dgm_slot {
-	uint8_t node;			/* the slot's node id (== its index) */
-	uint64_t counter;		/* advanced by every renewal; 0 = never used */
-	uint64_t generation;		/* owner generation the node holds, 0 = none */
-	uint8_t uuid[16];		/* the group's UUID */
+	uint8_t node;	     /* the slot's node id (== its index) */
+	uint64_t counter;    /* advanced by every renewal; 0 = never used */
+	uint64_t generation; /* owner generation the node holds, 0 = none */
+	uint8_t uuid[16];    /* the group's UUID */
 };
 
 /* crc32c (Castagnoli), reflected, init ~0, final ~0: crc32c("123456789") == 0xe3069283. */

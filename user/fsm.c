@@ -112,7 +112,14 @@ static void run_cur(struct fsm *m, uint64_t now, struct fsm_action *act)
 	m->step_ns = now;
 }
 
-static void start_takeover(struct fsm *m, uint64_t now, struct fsm_action *act)
+/*
+ * kernel: the kernel already made this node the owner (takeover, handoff), so
+ * a failure anywhere in the plan must demote it again.  With disk groups the
+ * leases come first: only a held lease proves the previous owner gone (it may
+ * be partitioned and still renewing), so the network identity moves after
+ * the fence, then fsck and mount, then the services.
+ */
+static void start_takeover(struct fsm *m, int kernel, uint64_t now, struct fsm_action *act)
 {
 	int i;
 
@@ -120,17 +127,18 @@ static void start_takeover(struct fsm *m, uint64_t now, struct fsm_action *act)
 	m->cur = 0;
 	m->target = -1;
 	m->releasing_after_failure = 0;
-	m->kernel_owned = 0;
+	m->kernel_owned = kernel ? 1 : 0;
 	m->vip_up = 0;
 	m->dg_done = 0;
 	m->dg_mounted = 0;
 	m->svc_started = 0;
 	m->why[0] = '\0';
+	for (i = 0; i < m->ndg; i++)
+		plan_add(m, STEP_DG_ACQUIRE, i);
 	plan_add(m, STEP_KERNEL_OWN, 0);
 	plan_add(m, STEP_VIP_UP, 0);
 	plan_add(m, STEP_GARP, 0);
 	for (i = 0; i < m->ndg; i++) {
-		plan_add(m, STEP_DG_ACQUIRE, i);
 		plan_add(m, STEP_DG_FSCK, i);
 		plan_add(m, STEP_DG_MOUNT, i);
 	}
@@ -161,16 +169,18 @@ static void start_release(struct fsm *m, int target, int lost, int after_failure
 	for (i = m->nsvc - 1; i >= 0; i--)
 		if (m->svc_started & (1u << i))
 			plan_add(m, STEP_SVC_STOP, i);
-	for (i = m->ndg - 1; i >= 0; i--) {
+	for (i = m->ndg - 1; i >= 0; i--)
 		if (m->dg_mounted & (1u << i))
 			plan_add(m, STEP_DG_UNMOUNT, i);
-		if (m->dg_done & (1u << i))
-			plan_add(m, STEP_DG_RELEASE, i);
-	}
 	if (m->kernel_owned)
 		plan_add(m, STEP_KERNEL_DEMOTE, 0);
 	if (m->vip_up)
 		plan_add(m, STEP_VIP_DOWN, 0);
+	/* The lease goes last: the next owner may import only once this node
+	 * neither serves nor mounts anything of the set. */
+	for (i = m->ndg - 1; i >= 0; i--)
+		if (m->dg_done & (1u << i))
+			plan_add(m, STEP_DG_RELEASE, i);
 	if (m->target >= 0)
 		plan_add(m, STEP_HANDOFF, m->target);
 	enter(m, FSM_RELEASING, now);
@@ -188,9 +198,11 @@ static void finish_release(struct fsm *m, uint64_t now, struct fsm_action *act)
 	m->target = -1;
 	enter(m, m->releasing_after_failure ? FSM_FAILED : FSM_OFFLINE, now);
 	if (m->pending == FSM_EV_ACQUIRE) {
+		int kernel = m->pending_arg;
+
 		m->pending = 0;
 		m->pending_arg = 0;
-		start_takeover(m, now, act);
+		start_takeover(m, kernel, now, act);
 	}
 }
 
@@ -271,14 +283,17 @@ static void release_next(struct fsm *m, uint64_t now, struct fsm_action *act)
 	run_cur(m, now, act);
 }
 
-static int on_acquire(struct fsm *m, uint64_t now, struct fsm_action *act)
+static int on_acquire(struct fsm *m, int kernel, uint64_t now, struct fsm_action *act)
 {
 	switch (m->state) {
 	case FSM_OFFLINE:
 	case FSM_FAILED:
-		start_takeover(m, now, act);
+		start_takeover(m, kernel, now, act);
 		return 0;
 	case FSM_ACQUIRING:
+		/* The kernel took it meanwhile: any undo must demote it. */
+		if (kernel)
+			m->kernel_owned = 1;
 		/* The newest command wins over a queued RELEASE; a LOST is a fact. */
 		if (m->pending == FSM_EV_RELEASE) {
 			m->pending = 0;
@@ -286,8 +301,12 @@ static int on_acquire(struct fsm *m, uint64_t now, struct fsm_action *act)
 		}
 		return 0;
 	case FSM_RELEASING:
+		/* A queued "the kernel owns it" is a fact a later command keeps. */
+		if (m->pending == FSM_EV_ACQUIRE)
+			m->pending_arg |= kernel ? 1 : 0;
+		else
+			m->pending_arg = kernel ? 1 : 0;
 		m->pending = FSM_EV_ACQUIRE;
-		m->pending_arg = 0;
 		return 0;
 	default:
 		return 0;
@@ -360,7 +379,7 @@ int fsm_step(struct fsm *m, int ev, int arg, const char *why, uint64_t now, stru
 
 	switch (ev) {
 	case FSM_EV_ACQUIRE:
-		err = on_acquire(m, now, act);
+		err = on_acquire(m, arg, now, act);
 		break;
 	case FSM_EV_RELEASE:
 	case FSM_EV_LOST:

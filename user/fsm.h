@@ -5,11 +5,13 @@
  * no I/O; the daemon runs the actions and feeds their outcome back as events.
  *
  * A set's takeover and release are ordered step lists ("plans").  Takeover:
- *   KERNEL_OWN, VIP_UP, GARP, [DG_ACQUIRE, DG_FSCK, DG_MOUNT per disk group],
- *   SVC_START(0..n-1)
- * Release (the reverse of what was done, then the network identity):
- *   SVC_STOP(n-1..0), [DG_UNMOUNT, DG_RELEASE per disk group], KERNEL_DEMOTE,
- *   VIP_DOWN, HANDOFF (only when a target node was given)
+ *   [DG_ACQUIRE per disk group], KERNEL_OWN, VIP_UP, GARP,
+ *   [DG_FSCK, DG_MOUNT per disk group], SVC_START(0..n-1)
+ * (with disk groups the leases come first: only the lease proves the old
+ * owner gone, so the network identity moves after the fence).
+ * Release (the reverse of what was done):
+ *   SVC_STOP(n-1..0), [DG_UNMOUNT per disk group], KERNEL_DEMOTE, VIP_DOWN,
+ *   [DG_RELEASE per disk group], HANDOFF (only when a target node was given)
  * Disk-group steps are part of the plan as soon as the set has disk groups
  * (fsm_init's ndg); the daemon's disk-group engine runs them.
  */
@@ -41,16 +43,22 @@
 #define STEP_VIP_DOWN 12      /* unplumb the VIPs */
 #define STEP_HANDOFF 13	      /* announce the handoff to the target node */
 
-/* Events (fsm_step's ev) */
-#define FSM_EV_ACQUIRE 1 /* take the set (command, kernel takeover, start-up) */
-#define FSM_EV_RELEASE 2 /* give it up; arg = target node id or -1 */
-#define FSM_EV_LOST                                                             \
-	3		   /* the kernel already dropped ownership (self stale, \
-			    * higher epoch): release without KERNEL_DEMOTE, no  \
-			    * handoff */
-#define FSM_EV_STEP_OK 4   /* the running step finished */
-#define FSM_EV_STEP_FAIL 5 /* the running step failed or timed out */
-#define FSM_EV_RESET 6	   /* operator clears FAILED -> OFFLINE */
+/*
+ * Events (fsm_step's ev).
+ * ACQUIRE: take the set (command, kernel takeover, start-up); arg 1 says the
+ *   kernel already owns it, so undoing a failure must demote it.
+ * RELEASE: give it up; arg = target node id or -1.
+ * LOST: the kernel already dropped ownership (self stale, higher epoch):
+ *   release without KERNEL_DEMOTE and without handoff.
+ * STEP_OK / STEP_FAIL: the running step finished / failed or timed out.
+ * RESET: operator clears FAILED -> OFFLINE.
+ */
+#define FSM_EV_ACQUIRE 1
+#define FSM_EV_RELEASE 2
+#define FSM_EV_LOST 3
+#define FSM_EV_STEP_OK 4
+#define FSM_EV_STEP_FAIL 5
+#define FSM_EV_RESET 6
 
 #define FSM_MAX_STEPS 48
 

@@ -117,7 +117,8 @@ static int fill_maps(struct daemon *d)
 		memset((void *)ks->prio, 0xff, sizeof(ks->prio));
 		for (j = 0; j < cs->nnodes; j++)
 			ks->prio[j] = cs->prio[j];
-		ks->flags = HBPF_SF_CONFIGURED | (cs->autofailover ? HBPF_SF_AUTO : 0);
+		ks->flags = HBPF_SF_CONFIGURED | (cs->autofailover ? HBPF_SF_AUTO : 0) |
+			    (cs->ndgs ? HBPF_SF_FENCED : 0);
 		for (j = 0; j < cs->nvips; j++) {
 			struct hbpf_vip_key k = {.addr = cs->vips[j].addr.s_addr};
 			struct hbpf_vip v = {.set = i, .ifindex = d->pub_ifindex};
@@ -290,8 +291,10 @@ static void on_client(struct watch *w, int res)
 				 HBPF_CTL_MAX - 1);
 		else if (!peer_allowed(c->d, w->fd))
 			snprintf(out, sizeof(out), "error: permission denied\n");
-		else
-			daemon_ctl(c->d, line, out, sizeof(out));
+		else if (daemon_ctl(c->d, line, w->fd, out, sizeof(out)) == 1) {
+			free(c); /* deferred: the fd now belongs to the disk-group runtime */
+			return;
+		}
 		if (send(w->fd, out, strlen(out), MSG_NOSIGNAL | MSG_DONTWAIT) < 0)
 			log_debug("control reply not delivered: %s", strerror(errno));
 	}
@@ -363,8 +366,8 @@ static int ctl_listen(struct daemon *d)
 /* A multishot POLLIN watch. */
 static void watch_set(struct watch *w, int fd, watch_cb cb, void *arg, const char *what)
 {
-	*w = (struct watch){ .fd = fd, .events = POLLIN, .multishot = 1, .cb = cb, .arg = arg,
-			     .what = what };
+	*w = (struct watch){
+		.fd = fd, .events = POLLIN, .multishot = 1, .cb = cb, .arg = arg, .what = what};
 }
 
 static int set_rt(int prio)
@@ -430,7 +433,7 @@ int daemon_setup(struct daemon *d)
 		s->c = &d->cfg.sets[i];
 		s->id = i;
 		s->target = -1;
-		fsm_init(&s->m, s->c->nservices, 0, online, now);
+		fsm_init(&s->m, s->c->nservices, s->c->ndgs, online, now);
 		if (online)
 			log_info("(%s) adopted: the kernel still holds it (epoch %u)", s->c->name,
 				 d->k.sets[i].epoch);
@@ -457,6 +460,9 @@ int daemon_setup(struct daemon *d)
 	tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
 	if (sfd < 0 || tfd < 0 || timerfd_settime(tfd, 0, &its, NULL))
 		return -errno;
+	err = dgrun_open(d);
+	if (err)
+		return err;
 	d->rb = ring_buffer__new(kern_map_fd(&d->k, "events"), ring_cb, d, NULL);
 	if (!d->rb)
 		return -errno;
@@ -556,6 +562,7 @@ void daemon_teardown(struct daemon *d)
 		close(d->ctl_fd);
 		unlink(d->sock_path);
 	}
+	dgrun_close(d);
 	if (d->garp_ok)
 		garp_close(&d->garp);
 	if (d->k.skel)

@@ -26,22 +26,25 @@
 #include <stdint.h>
 #include "dgmeta.h"
 
-#define LD_WAIT 0	/* keep observing: not yet watched long enough */
-#define LD_CLAIM 1	/* free, or the owner's slot expired: claim it */
-#define LD_HELD 2	/* the owner is live on disk: refuse (unless forced) */
-#define LD_MINE 3	/* we already own it with our generation */
+#define LD_WAIT 0  /* keep observing: not yet watched long enough */
+#define LD_CLAIM 1 /* free, or the owner's slot expired: claim it */
+#define LD_HELD 2  /* the owner is live on disk: refuse (unless forced) */
+#define LD_MINE 3  /* we already own it with our generation */
 
 struct lease {
-	int self;			/* our node id */
-	uint64_t timeout_ns;		/* lease_timeout */
-	uint64_t renew_ns;		/* renew period */
-	uint64_t first_obs_ns;		/* first observation (0 = none yet) */
-	uint64_t counter[DGM_MAX_NODES];	/* last counter seen per slot */
-	uint64_t changed_ns[DGM_MAX_NODES];	/* when it last changed (or first seen) */
-	uint64_t generation;		/* generation we claimed/hold, 0 = none */
-	uint64_t claim_ns;		/* when we wrote our claim */
-	uint64_t renewed_ns;		/* last successful renewal write */
-	uint64_t my_counter;		/* our slot counter */
+	int self;			    /* our node id */
+	uint64_t timeout_ns;		    /* lease_timeout */
+	uint64_t renew_ns;		    /* renew period */
+	uint64_t first_obs_ns;		    /* first observation (0 = none yet) */
+	uint64_t counter[DGM_MAX_NODES];    /* last counter seen per slot */
+	uint64_t changed_ns[DGM_MAX_NODES]; /* when it last changed (or first seen) */
+	uint64_t generation;		    /* generation we claimed/hold, 0 = none */
+	uint64_t claim_ns;		    /* when we wrote our claim */
+	uint64_t renewed_ns;		    /* last successful renewal write */
+	uint64_t my_counter;		    /* our slot counter */
+	uint64_t seen_ns[DGM_MAX_NODES];    /* last observation of each slot (0 = never) */
+	uint32_t advanced;		    /* bit n: node n's counter changed since first seen */
+	uint8_t uuid[16]; /* group UUID for the slots we write (from claim/observe) */
 };
 
 void lease_init(struct lease *l, int self, uint32_t timeout_ms, uint32_t renew_ms);
@@ -52,9 +55,11 @@ void lease_observe(struct lease *l, int node, const struct dgm_slot *s, uint64_t
 int lease_node_live(const struct lease *l, int node, uint64_t now);
 /*
  * What to do about acquiring, given the owner record o read at now:
- * LD_MINE, LD_CLAIM (owner none, or owner's slot expired, or force), LD_HELD,
- * or LD_WAIT.  With force, an owner live on disk is overridden (LD_CLAIM) and
- * *overridden is set to its node id (else -1), so the caller logs it loudly.
+ * LD_MINE, LD_CLAIM (owner none, or owner's slot expired, or force), LD_HELD
+ * (the owner's counter is advancing: changed within 2 renew periods), or
+ * LD_WAIT (not expired yet, or not watched long enough).  With force, an owner live on disk is
+ * overridden (LD_CLAIM) and *overridden is set to its node id (else -1), so the caller logs it
+ * loudly.
  */
 int lease_decide(const struct lease *l, const struct dgm_owner *o, uint64_t now, int force,
 		 int *overridden);

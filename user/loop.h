@@ -50,8 +50,7 @@ void loop_fini(struct loop *l);
 int loop_watch(struct loop *l, struct watch *w);
 /* Queue a read/write of len bytes at off; -EBUSY when the ring is full. */
 int loop_read(struct loop *l, struct uop *op, int fd, void *buf, unsigned len, uint64_t off);
-int loop_write(struct loop *l, struct uop *op, int fd, const void *buf, unsigned len,
-	       uint64_t off);
+int loop_write(struct loop *l, struct uop *op, int fd, const void *buf, unsigned len, uint64_t off);
 /* Wait up to timeout_ms for completions and dispatch them all. */
 int loop_run_once(struct loop *l, int timeout_ms);
 

@@ -531,6 +531,210 @@ int hbpf_valid_name(const char *s)
 
 /* ------------------------------------------------------------------------ */
 
+int hbpf_parse_u32(const char *s, uint32_t lo, uint32_t hi, uint32_t *out)
+{
+	uint64_t v = 0;
+	const char *c;
+
+	if (!*s)
+		return -EINVAL;
+	for (c = s; *c; c++) {
+		if (*c < '0' || *c > '9')
+			return -EINVAL;
+		v = v * 10 + (uint64_t)(*c - '0');
+		if (v > UINT32_MAX)
+			return -ERANGE;
+	}
+	if (v < lo || v > hi)
+		return -ERANGE;
+	*out = (uint32_t)v;
+	return 0;
+}
+
+/* Copy n bytes of s into a field of size max (NUL included), or explain. */
+static int vol_field(char *dst, size_t max, const char *s, size_t n, const char *what, char *err,
+		     size_t errlen)
+{
+	if (n >= max) {
+		snprintf(err, errlen, "%s \"%.*s\" is longer than %zu bytes", what, (int)n, s,
+			 max - 1);
+		return -EINVAL;
+	}
+	memcpy(dst, s, n);
+	dst[n] = '\0';
+	return 0;
+}
+
+static int mountpoint_ok(const char *m, char *err, size_t errlen)
+{
+	size_t n = strlen(m);
+
+	if (m[0] != '/') {
+		snprintf(err, errlen, "mountpoint \"%s\" is not absolute", m);
+		return -EINVAL;
+	}
+	if (!strcmp(m, "/")) {
+		snprintf(err, errlen, "mountpoint \"/\" is not allowed");
+		return -EINVAL;
+	}
+	if (m[n - 1] == '/' || strstr(m, "//") || strstr(m, "/./") || strstr(m, "/../") ||
+	    (n >= 2 && !strcmp(m + n - 2, "/.")) || (n >= 3 && !strcmp(m + n - 3, "/.."))) {
+		snprintf(err, errlen,
+			 "mountpoint \"%s\" is not canonical (no \".\", \"..\", \"//\" or "
+			 "trailing '/')",
+			 m);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int hbpf_parse_volume(const char *spec, struct dgm_volume *v, char *err, size_t errlen)
+{
+	const char *mp, *end, *fs, *fsend;
+	int ret;
+
+	for (const char *c = spec; *c; c++)
+		if ((unsigned char)*c <= ' ' || *c == 0x7f) {
+			snprintf(err, errlen,
+				 "\"%s\": spaces and control characters are not allowed", spec);
+			return -EINVAL;
+		}
+	mp = strstr(spec, ":/");
+	if (!mp)
+		mp = strchr(spec, ':');
+	if (!mp || mp == spec) {
+		snprintf(err, errlen, "\"%s\" is not DEV:MOUNTPOINT[:FSTYPE[:OPTIONS]]", spec);
+		return -EINVAL;
+	}
+	if (spec[0] != '/') {
+		snprintf(err, errlen, "device \"%.*s\" is not an absolute path", (int)(mp - spec),
+			 spec);
+		return -EINVAL;
+	}
+	ret = vol_field(v->device, sizeof(v->device), spec, (size_t)(mp - spec), "device", err,
+			errlen);
+	if (ret)
+		return ret;
+	mp++;
+	end = strchr(mp, ':');
+	if (!end)
+		end = mp + strlen(mp);
+	ret = vol_field(v->mountpoint, sizeof(v->mountpoint), mp, (size_t)(end - mp), "mountpoint",
+			err, errlen);
+	if (!ret)
+		ret = mountpoint_ok(v->mountpoint, err, errlen);
+	if (ret)
+		return ret;
+	v->fstype[0] = '\0';
+	v->options[0] = '\0';
+	if (!*end)
+		return 0;
+	fs = end + 1;
+	fsend = strchr(fs, ':');
+	if (!fsend)
+		fsend = fs + strlen(fs);
+	ret = vol_field(v->fstype, sizeof(v->fstype), fs, (size_t)(fsend - fs), "fstype", err,
+			errlen);
+	if (ret || !*fsend)
+		return ret;
+	return vol_field(v->options, sizeof(v->options), fsend + 1, strlen(fsend + 1), "options",
+			 err, errlen);
+}
+
+static uint32_t le32_at(const uint8_t *b)
+{
+	return (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
+}
+
+#define EXT_SB 1024
+#define EXT_COMPAT_HAS_JOURNAL 0x4
+/* incompat extents, 64bit, mmp, flex_bg; ro_compat huge_file, gdt_csum, dir_nlink,
+ * extra_isize, metadata_csum: features the ext2/ext3 drivers never had */
+#define EXT4_INCOMPAT 0x3c0
+#define EXT4_RO_COMPAT 0x478
+#define BTRFS_SB (64 * 1024)
+
+/* Which ext generation the features need: 2, 3 or 4. */
+static int ext_level(const uint8_t *sb)
+{
+	if ((le32_at(sb + 0x60) & EXT4_INCOMPAT) || (le32_at(sb + 0x64) & EXT4_RO_COMPAT))
+		return 4;
+	return le32_at(sb + 0x5c) & EXT_COMPAT_HAS_JOURNAL ? 3 : 2;
+}
+
+int hbpf_fs_identify(const void *buf, size_t len, const char *want, char *fstype, size_t fslen,
+		     uint8_t uuid[16], char *err, size_t errlen)
+{
+	static const char *const types[] = {"ext2", "ext3", "ext4", "xfs", "btrfs"};
+	const uint8_t *b = buf;
+	const uint8_t *id[3] = {NULL, NULL, NULL}; /* ext, xfs, btrfs */
+	char found[32] = "";
+	int nfound = 0, kind = -1, level = 0, w = -1, i;
+
+	if (len >= EXT_SB + 0x78 && b[EXT_SB + 0x38] == 0x53 && b[EXT_SB + 0x39] == 0xef) {
+		id[0] = b + EXT_SB + 0x68;
+		level = ext_level(b + EXT_SB);
+	}
+	if (len >= 48 && !memcmp(b, "XFSB", 4))
+		id[1] = b + 32;
+	if (len >= BTRFS_SB + 0x48 && !memcmp(b + BTRFS_SB + 0x40, "_BHRfS_M", 8))
+		id[2] = b + BTRFS_SB + 0x20;
+	for (i = 0; i < 3; i++) {
+		if (!id[i])
+			continue;
+		kind = i;
+		snprintf(found + strlen(found), sizeof(found) - strlen(found), "%s%s",
+			 nfound++ ? ", " : "", i ? types[i + 2] : types[level - 2]);
+	}
+	if (want && *want) {
+		for (i = 0; i < 5 && strcmp(want, types[i]); i++)
+			;
+		if (i == 5) {
+			snprintf(
+				err, errlen,
+				"unsupported filesystem type \"%s\" (ext2, ext3, ext4, xfs, btrfs)",
+				want);
+			return -EINVAL;
+		}
+		w = i;
+		kind = w < 3 ? 0 : w - 2;
+		if (!id[kind]) {
+			snprintf(err, errlen, "no %s filesystem found (%s%s)", want,
+				 nfound ? "found " : "no known signature", found);
+			return -ENOENT;
+		}
+		if (kind == 0 && w + 2 < level) {
+			snprintf(err, errlen,
+				 "the filesystem uses ext%d features; %s cannot mount it", level,
+				 want);
+			return -ENOENT;
+		}
+		snprintf(fstype, fslen, "%s", want);
+	} else {
+		if (!nfound) {
+			snprintf(err, errlen, "no ext2/3/4, xfs or btrfs filesystem found");
+			return -ENOENT;
+		}
+		if (nfound > 1) {
+			snprintf(err, errlen, "several filesystem signatures (%s): give FSTYPE",
+				 found);
+			return -ENOTUNIQ;
+		}
+		snprintf(fstype, fslen, "%s", kind ? types[kind + 2] : types[level - 2]);
+	}
+	memcpy(uuid, id[kind], 16);
+	return 0;
+}
+
+void hbpf_fmt_uuid(char *buf, size_t len, const uint8_t u[16])
+{
+	snprintf(buf, len, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
+		 u[0], u[1], u[2], u[3], u[4], u[5], u[6], u[7], u[8], u[9], u[10], u[11], u[12],
+		 u[13], u[14], u[15]);
+}
+
+/* ------------------------------------------------------------------------ */
+
 void jw_init(struct jw *w, FILE *f)
 {
 	memset(w, 0, sizeof(*w));

@@ -17,6 +17,8 @@
 #include <netinet/in.h>
 #include <hbpf/abi.h>
 
+#include "dgmeta.h"
+
 /* Map indexes for struct hbpf_pinned.fd[] and the "need" mask of hbpf_pinned_open(). */
 #define HBPF_PM_CONFIG 0
 #define HBPF_PM_LOCAL 1
@@ -118,6 +120,42 @@ int hbpf_match_prefix(const char *word, const char *const *names, int n);
  * [A-Za-z0-9_.-], so that it can neither split nor extend the request line.
  */
 int hbpf_valid_name(const char *s);
+
+/* ------------------------------------------------------------------------ */
+/* Disk-group helpers for "hbpfctl dg": pure functions, no I/O. */
+
+/* Strict decimal: no sign, no spaces, no base prefix, no trailing text; lo..hi. */
+int hbpf_parse_u32(const char *s, uint32_t lo, uint32_t hi, uint32_t *out);
+
+/*
+ * "DEV:MOUNTPOINT[:FSTYPE[:OPTIONS]]" into v (device, mountpoint, fstype,
+ * options; the rest of v untouched).  DEV ends at the first ":/", so device
+ * names with colons (/dev/disk/by-path/pci-0000:00:1f.2-ata-1) work; an empty
+ * FSTYPE means "detect"; OPTIONS is the rest (mount -o syntax).  Mountpoints
+ * are absolute, not "/", without "." or ".." steps, "//" or a trailing '/'.
+ * Returns 0 or -EINVAL with a one-line reason in err.
+ */
+int hbpf_parse_volume(const char *spec, struct dgm_volume *v, char *err, size_t errlen);
+
+/* Bytes from the start of a device that hbpf_fs_identify() looks at. */
+#define HBPF_FS_PROBE_BYTES (64 * 1024 + 4096)
+
+/*
+ * Identify the filesystem in the first len bytes of a device (at least
+ * HBPF_FS_PROBE_BYTES to see btrfs): ext2/3/4 (superblock at 1024, magic
+ * 0xEF53), xfs ("XFSB" at 0), btrfs ("_BHRfS_M" at 64 KiB + 0x40).  With want
+ * NULL or "", the one signature found is reported (ext2/ext3/ext4 from the
+ * feature flags); with want set, only that type is accepted (an ext2/ext3
+ * request for a filesystem using newer ext features is refused).  On success
+ * fills fstype (the detected type, or want) and uuid (the filesystem UUID,
+ * btrfs: its fsid).  Errors, with a reason in err: -EINVAL unsupported want,
+ * -ENOENT no (or not the wanted) filesystem, -ENOTUNIQ several signatures.
+ */
+int hbpf_fs_identify(const void *buf, size_t len, const char *want, char *fstype, size_t fslen,
+		     uint8_t uuid[16], char *err, size_t errlen);
+
+/* "01234567-89ab-cdef-0123-456789abcdef" (len >= 37). */
+void hbpf_fmt_uuid(char *buf, size_t len, const uint8_t uuid[16]);
 
 /* ------------------------------------------------------------------------ */
 /* A streaming JSON writer: tracks nesting and commas, escapes strings. */

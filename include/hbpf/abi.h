@@ -113,6 +113,9 @@ _Static_assert(sizeof(struct hbpf_local) == 32, "hbpf_local layout");
 /* hbpf_set.flags */
 #define HBPF_SF_CONFIGURED (1u << 0) /* slot in use */
 #define HBPF_SF_AUTO (1u << 1)	     /* automatic takeover allowed */
+#define HBPF_SF_FENCED                                                \
+	(1u << 2) /* has disk groups: the daemon fences (acquires the \
+		   * lease) before the kernel may own it */
 
 /*
  * "sets" (ARRAY, HBPF_MAX_SETS entries, BPF_F_MMAPABLE, key = set id):
@@ -255,6 +258,9 @@ _Static_assert(sizeof(struct hbpf_link) == 64, "hbpf_link layout");
 #define HBPF_EV_YIELD 6		   /* higher epoch seen for an owned set: yielded (set, node) */
 #define HBPF_EV_MOVE_REQ 7	   /* peer asks us to move set to node (set, node) */
 #define HBPF_EV_STALE_ARP 8	   /* foreign ARP for an owned VIP: re-announce (set) */
+#define HBPF_EV_CLAIM                                           \
+	9 /* owner dead and this node is next for a fenced set: \
+	   * the daemon acquires its disk groups, then owns it (set, node=from) */
 
 /* hbpf_event.reason for TAKEOVER/DEMOTE */
 #define HBPF_RS_PEER_DEAD 1   /* previous owner's kernel went silent */

@@ -41,13 +41,15 @@ e2e_up() {
 	"$LAB" up "$PREFIX" 2 >"$RUN/lab.log" 2>&1 || fail "lab up failed: $(tail -n 5 "$RUN/lab.log")"
 	eval "$("$LAB" env "$PREFIX")"
 	PIN="$LAB_PIN"
+	[ -n "${E2E_DG:-}" ] && dg_setup
 	write_config "$RUN/hbpf.conf"
 	for n in 0 1; do
 		start_node "$n"
 		lab_exec "n$n" "$RESPONDER" -n "n$n" -p 7 -D -P "$RUN/resp$n.pid" \
 			>>"$RUN/resp$n.log" 2>&1 || fail "responder n$n did not start"
 	done
-	wait_owner web n0 5000 || fail "n0 did not take set web at start-up"
+	[ -n "${E2E_NO_CLAIM:-}" ] && return 0
+	wait_owner web n0 "${E2E_START_MS:-5000}" || fail "n0 did not take set web at start-up"
 	# The client learns the VIP's VMAC like any host would: by ARP.
 	probe 300 >/dev/null
 }
@@ -63,6 +65,7 @@ e2e_down() {
 		kill -9 "$n" 2>/dev/null
 	done
 	"$LAB" down "$PREFIX" >>"$RUN/lab.log" 2>&1
+	[ -n "${E2E_DG:-}" ] && "$TOP/tools/lab/disks.sh" down "$RUN/disks" >>"$RUN/lab.log" 2>&1
 	[ "$rc" -eq 0 ] && [ -z "${E2E_KEEP:-}" ] && rm -rf "$RUN"
 	return "$rc"
 }
@@ -99,9 +102,12 @@ node n1 {
 	link pub pub0 198.18.0.12
 }
 
+${DG_BLOCK:-}
+
 set web {
 	vip $VIP/24
 	nodes n0 n1
+	${DG_SET_LINE:-}
 	${E2E_SET_EXTRA:-}
 	service marker {
 		start $RUN/svc.sh start
@@ -120,6 +126,15 @@ if [ "\$1" = check ]; then
 	exit
 fi
 echo "\$1 \$HBPF_NODE \$HBPF_SET \$HBPF_SERVICE" >>"$RUN/service.events"
+# With a disk group, the service serves the payload file from the first volume
+# (the daemon's mount namespace, inherited): port 8, content in every reply.
+if [ -n "${E2E_DG:-}" ]; then
+	case "\$1" in
+	start) exec "$RESPONDER" -n "\$HBPF_NODE" -p 8 -f "${DG_MNT:-}/v0/payload" -D \
+		-P "$RUN/svc8.\$HBPF_NODE.pid" ;;
+	stop) kill "\$(cat "$RUN/svc8.\$HBPF_NODE.pid")" 2>/dev/null; exit 0 ;;
+	esac
+fi
 EOF
 	cat >"$RUN/notify.sh" <<EOF
 #!/bin/sh
@@ -133,7 +148,14 @@ start_node() {
 	local n=$1
 	# Not through lab_exec: a backgrounded shell function would be a
 	# subshell, and $! must be hbpfd itself (lab.sh and nsenter exec).
-	"$LAB" exec "$PREFIX" "n$n" "$HBPFD" -d -c "$RUN/hbpf.conf" -N "n$n" -p "$PIN/n$n" \
+	local binds=""
+	# Each node has its own mount table (unshare and sh exec: the pid stays
+	# hbpfd's).  A node can see its own "path" to a shared disk at the path
+	# every node uses: its device node bind-mounted there (DG_BINDS_n<N>).
+	eval "binds=\${DG_BINDS_n$n:-}"
+	"$LAB" exec "$PREFIX" "n$n" unshare -m --propagation private sh -c \
+		'for b in $1; do mount --bind "${b%%=*}" "${b#*=}" || exit 1; done; shift; exec "$@"' \
+		sh "$binds" "$HBPFD" -d -c "$RUN/hbpf.conf" -N "n$n" -p "$PIN/n$n" \
 		-s "$RUN/n$n.sock" >>"$RUN/n$n.log" 2>&1 &
 	eval "DPID$n=$!"
 	DAEMON_PIDS="${DAEMON_PIDS:-} $!"
@@ -221,4 +243,86 @@ check_probe() {
 		fail "client-observed outage ${outage} ms exceeds the bound ${4} ms"
 	echo "   client-observed outage: ${outage} ms (bound $4 ms), answers: $(kv "$f" sequence)," \
 		"probes $(kv "$f" probes), lost $(kv "$f" lost), dual $dual"
+}
+
+# dg_setup: shared disks for a set: a metadata device and DG_NVOL ext4 volumes
+# (default 4 of 64M), the group initialised with every volume mounted under
+# $DG_MNT/vN on its owner.
+dg_setup() {
+	local i vols=""
+	DG_MNT="$RUN/mnt"
+	"$TOP/tools/lab/disks.sh" up "$RUN/disks" "$PREFIX" "${DG_NVOL:-4}" "${DG_SIZE:-64M}" \
+		>>"$RUN/lab.log" 2>&1 || fail "disks up failed: $(tail -n 5 "$RUN/lab.log")"
+	. "$RUN/disks/disks.env"
+	# Stable device paths, the same on every node (like /dev/disk/by-id).
+	mkdir -p "$RUN/dev"
+	devnode "$META" "$RUN/dev/meta"
+	DG_META=$RUN/dev/meta
+	for i in $(seq 0 $((${DG_NVOL:-4} - 1))); do
+		eval "devnode \"\$VOL$i\" \"$RUN/dev/v$i\""
+		vols="$vols --volume $RUN/dev/v$i:$DG_MNT/v$i:ext4"
+	done
+	[ -n "${DG_FUSE_N0:-}" ] && dg_fuse_n0
+	# shellcheck disable=SC2086
+	"$HBPFCTL" dg init data --meta "$DG_META" $vols --lease-timeout "${DG_LEASE_MS:-1000}" \
+		--renew "${DG_RENEW_MS:-100}" >>"$RUN/lab.log" 2>&1 ||
+		fail "dg init failed: $(tail -n 5 "$RUN/lab.log")"
+	DG_SET_LINE="diskgroup data"
+	DG_BLOCK="diskgroup data {
+	meta $DG_META
+	${DG_META_N0:+meta n0 $DG_META_N0}
+	fsck-parallel 4
+	kill-grace 1s
+}"
+}
+
+# mounted N PATH: 1 if PATH is a mountpoint in node nN's daemon's mount table.
+mounted() {
+	local pid
+	eval "pid=\$DPID$1"
+	awk -v m="$2" '$5 == m { f = 1 } END { print f ? 1 : 0 }' "/proc/$pid/mountinfo" 2>/dev/null ||
+		echo 0
+}
+
+# served: the content the service on the VIP serves (port 8), via the client.
+served() {
+	lab_exec c "$PROBER" -q -t "$VIP:8" -d 300 | sed -n 's/^extra=//p'
+}
+
+# devnode DEV PATH: a block device node at PATH for the same device as DEV.
+devnode() {
+	local mm
+	mm=$(stat -L -c '%t %T' "$1") || fail "no device $1"
+	set -- "$1" "$2" $mm
+	mknod "$2" b "$((0x$3))" "$((0x$4))" || fail "mknod $2"
+}
+
+# dg_fuse_n0: node n0 reaches the metadata device and every volume through
+# failable FUSE paths (disks.sh fusepath), bound over the shared device paths.
+dg_fuse_n0() {
+	local name dev i
+	DG_BINDS_n0=""
+	for name in meta $(seq -f 'vol%g' 0 $((${DG_NVOL:-4} - 1))); do
+		dev=$("$TOP/tools/lab/disks.sh" fusepath "$RUN/disks" "$name") ||
+			fail "fusepath $name"
+		i=${name#vol}
+		[ "$name" = meta ] && DG_BINDS_n0="$DG_BINDS_n0 $dev=$RUN/dev/meta" ||
+			DG_BINDS_n0="$DG_BINDS_n0 $dev=$RUN/dev/v$i"
+	done
+}
+
+# dg_fail_n0 on|off: every FUSE path of n0 returns EIO (on) or works (off).
+dg_fail_n0() {
+	local name
+	for name in meta $(seq -f 'vol%g' 0 $((${DG_NVOL:-4} - 1))); do
+		"$TOP/tools/lab/disks.sh" fail "$RUN/disks" "$name" "$1" || fail "fail $name $1"
+	done
+}
+
+# on_node N CMD...: run CMD in node nN's daemon's mount (and network) namespace.
+on_node() {
+	local pid
+	eval "pid=\$DPID$1"
+	shift
+	nsenter -t "$pid" -m -n "$@"
 }

@@ -98,10 +98,15 @@ node gamma {
 	link priv eth1 198.18.1.3
 	link pub veth0 198.18.0.3
 }
+diskgroup data {
+	meta /dev/disk/by-id/hbpf-test-absent
+	meta alpha /dev/disk/by-id/hbpf-test-alpha
+}
 set web {
 	vip 198.18.0.10/24
 	vip 198.18.0.11/24
 	nodes alpha beta
+	diskgroup data
 }
 set db {
 	vip 198.18.0.20/24
@@ -173,6 +178,12 @@ t "wrong map type" 2 "^hbpfctl: $MNT/badtype/v1/config: map type 1, expected 2" 
 t "nothing pinned" 2 "^hbpfctl: cannot open $TMP/none/v1/config: No such file or directory" \
 	-- -c "$CONF" -p "$TMP/none" -s "$NOSOCK" peers
 
+# --- dg show NAME: this node comes from the pinned config map (self = alpha) ---
+t "dg show: node from the maps" 1 '^hbpfctl: /dev/disk/by-id/hbpf-test-alpha: No such file or directory$' \
+	-- "${C[@]}" dg show data
+t "dg show: -N wins over the maps" 1 '^hbpfctl: /dev/disk/by-id/hbpf-test-absent: No such file or directory$' \
+	-- "${C[@]}" dg show data -N beta
+
 # --- usage errors ---
 t "no command" 64 'missing command' '^usage: hbpfctl' -- "${C[@]}"
 t "unknown command" 64 "unknown command 'frob'" -- "${C[@]}" frob
@@ -194,7 +205,15 @@ replies = {
     "acquire db": "error: db is owned by live peer beta\n",
     "release web": "this is not a protocol line\n",
     "sets": "web online alpha 3 svc-start 12.345\ndb offline beta 7 - 0.000\nok\n",
+    "dg-import data force": "fsck /dev/loop1: clean in 41 ms\nok imported data in 120 ms\n",
+    "dg-import data": "error: data is held by live node beta (use --force)\n",
+    "dg-deport data": "ok deported data in 30 ms\n",
 }
+# "answer" plays a daemon that predates disk groups: dg-status is unknown to it.
+if mode == "dgs":
+    replies["dg-status"] = "data held gen 7, 2 volumes mounted\nok\n"
+elif mode == "dgerr":
+    replies["dg-status"] = "error: metadata device unreadable\n"
 s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
 s.bind(path)
 s.listen(16)
@@ -243,8 +262,17 @@ t "ping" 0 '^ok pong alpha$' -- "${S[@]}" ping
 t "move" 0 '^releasing web$' '^handed web to beta$' '^ok moving web to beta$' -- "${S[@]}" move web beta
 t "acquire refused" 1 '^error: db is owned by live peer beta$' -- "${S[@]}" acq db
 t "garbled reply" 1 "does not end in ok or error: 'this is not a protocol line'" -- "${S[@]}" rel web
+t "dg import --force" 0 '^fsck /dev/loop1: clean in 41 ms$' '^ok imported data in 120 ms$' \
+	-- "${S[@]}" dg imp data --force
+t "dg import refused" 1 '^error: data is held by live node beta \(use --force\)$' -- "${S[@]}" dg import data
+t "dg deport" 0 '^ok deported data in 30 ms$' -- "${S[@]}" dg dep data
+t "dg import: unknown group" 64 "^hbpfctl: unknown disk group 'logs' \\(disk groups: data\\)$" \
+	-- "${S[@]}" dg import logs
+t "dg deport: no --force" 64 "unknown option '--force'" '^usage: hbpfctl dg deport NAME$' \
+	-- "${S[@]}" dg deport data --force
+t "dg import: two names" 64 'dg import: too many arguments' -- "${S[@]}" dg import data db
 t "status with daemon" 0 '^set web \(0\): owned here, .*, daemon online \(last step svc-start 12\.345 ms\)$' \
-	'^set db \(1\): not owned, .*, daemon offline$' '!not answering' -- "${S[@]}" status
+	'^set db \(1\): not owned, .*, daemon offline$' '!not answering' '!disk groups' -- "${S[@]}" status
 t "sets with daemon" 0 '^web +online +yes .* svc-start 12\.345 ms$' '^db +offline +no .* -$' \
 	'!not answering' -- "${S[@]}" sets
 if [ "$("$HBPFCTL" "${S[@]}" sets | awk '$1 == "web" { print $2 }')" = online ]; then
@@ -269,7 +297,7 @@ t "extra argument" 64 'ping: too many arguments' '^usage: hbpfctl ping$' -- "${S
 t "name with space" 64 "invalid set name 'web shutdown'" -- "${S[@]}" release "web shutdown"
 t "name with newline" 64 "invalid set name" -- -c "$TMP/absent.conf" -s "$SOCK" reset "$(printf 'web\nshutdown')"
 stop_fake
-expected=$(printf 'ping\nmove web beta\nacquire db\nrelease web\nsets\nsets\nsets\nsets\n')
+expected=$(printf 'ping\nmove web beta\nacquire db\nrelease web\ndg-import data force\ndg-import data\ndg-deport data\nsets\ndg-status\nsets\nsets\nsets\n')
 if [ "$(cat "$REQS")" = "$expected" ]; then
 	ok "daemon saw exactly the valid requests"
 else
@@ -277,6 +305,22 @@ else
 	sed 's/^/    /' "$REQS"
 	failed=$((failed + 1))
 fi
+
+# A daemon that knows disk groups: status shows them with their set.
+start_fake dgs
+t "status with disk groups" 0 '^disk groups:$' '^  data \(set web\): held gen 7, 2 volumes mounted$' \
+	-- "${S[@]}" status
+if "$HBPFCTL" -j "${S[@]}" status >"$TMP/out" 2>"$TMP/err" &&
+	python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); sys.exit(0 if d["diskgroups"]==[{"name":"data","set":"web","status":"held gen 7, 2 volumes mounted"}] else 1)' "$TMP/out"; then
+	ok "json status with disk groups"
+else
+	ko "json status with disk groups"
+fi
+stop_fake
+start_fake dgerr
+t "status, dg-status failing" 0 '^disk groups: error: metadata device unreadable$' '^set web' \
+	-- "${S[@]}" status
+stop_fake
 
 # A daemon that accepts but never answers: the kernel view still prints.
 start_fake hang

@@ -233,6 +233,108 @@ static void test_edges(void **state)
 	assert_int_equal(cfg->nodes[0].links[0].addr.s_addr, ip("198.18.1.1"));
 }
 
+/* Disk groups before and after the set that uses them; one used by no set. */
+static const char good_dg[] = "cluster 3\n"
+			      "links l0\n"
+			      "diskgroup data {\n"
+			      "\tmeta /dev/disk/by-id/wwn-0x5000c500a1b2c3d4\n"
+			      "\tmeta n2 /dev/sdx      # n2 sees it under another name\n"
+			      "\tfsck-parallel 8\n"
+			      "\tkill-grace 250ms\n"
+			      "}\n"
+			      "node n1 {\n id 4\n public e0\n link l0 e0 198.18.1.1\n}\n"
+			      "node n2 {\n id 7\n public e0\n link l0 e0 198.18.1.2\n}\n"
+			      "set web {\n"
+			      " vip 198.18.0.100\n"
+			      " nodes n1 n2\n"
+			      " diskgroup logs\n"
+			      " diskgroup data\n"
+			      "}\n"
+			      "diskgroup logs {\n"
+			      " meta /dev/loop7\n"
+			      " fsck-parallel 64\n"
+			      " kill-grace 0ms\n"
+			      "}\n"
+			      "diskgroup spare {\n"
+			      " meta n1 /dev/loop9\n"
+			      " meta /dev/loop8\n"
+			      "}\n"
+			      "set mail {\n vip 198.18.0.101\n nodes n1\n}\n";
+
+static void test_diskgroups(void **state)
+{
+	const struct hbpf_cfg_dg *data, *logs, *spare;
+	const struct hbpf_cfg_set *web, *mail;
+	char err[256] = "untouched", *out = NULL;
+	size_t outlen = 0;
+	FILE *f;
+	int i;
+
+	(void)state;
+	if (hbpf_config_parse("dg.conf", good_dg, strlen(good_dg), cfg, err, sizeof(err)))
+		fail_msg("%s", err);
+	assert_string_equal(err, "");
+	assert_int_equal(cfg->ndgs, 3);
+	data = hbpf_config_dg(cfg, "data");
+	logs = hbpf_config_dg(cfg, "logs");
+	spare = hbpf_config_dg(cfg, "spare");
+	assert_ptr_equal(data, &cfg->dgs[0]);
+	assert_ptr_equal(logs, &cfg->dgs[1]);
+	assert_ptr_equal(spare, &cfg->dgs[2]);
+	assert_null(hbpf_config_dg(cfg, "nope"));
+
+	assert_string_equal(data->name, "data");
+	assert_int_equal(data->line, 3);
+	assert_string_equal(data->meta, "/dev/disk/by-id/wwn-0x5000c500a1b2c3d4");
+	/* per-node paths are stored at the node's id, not in file order */
+	assert_string_equal(data->meta_node[7], "/dev/sdx");
+	for (i = 0; i < HBPF_MAX_NODES; i++)
+		if (i != 7)
+			assert_string_equal(data->meta_node[i], "");
+	assert_string_equal(hbpf_config_dg_meta(data, 7), "/dev/sdx");
+	assert_string_equal(hbpf_config_dg_meta(data, 4), data->meta);
+	assert_string_equal(hbpf_config_dg_meta(data, -1), data->meta);
+	assert_string_equal(hbpf_config_dg_meta(data, HBPF_MAX_NODES), data->meta);
+	assert_int_equal(data->fsck_parallel, 8);
+	assert_int_equal(data->kill_grace_ms, 250);
+	assert_int_equal(data->set, 0);
+
+	assert_string_equal(logs->meta, "/dev/loop7");
+	assert_int_equal(logs->fsck_parallel, 64);
+	assert_int_equal(logs->kill_grace_ms, 0);
+	assert_int_equal(logs->set, 0);
+	assert_int_equal(logs->line, 25);
+
+	assert_string_equal(spare->meta, "/dev/loop8");
+	assert_string_equal(hbpf_config_dg_meta(spare, 4), "/dev/loop9");
+	assert_string_equal(hbpf_config_dg_meta(spare, 7), "/dev/loop8");
+	assert_int_equal(spare->fsck_parallel, 4);
+	assert_int_equal(spare->kill_grace_ms, 1000);
+	assert_int_equal(spare->set, -1);
+
+	web = hbpf_config_set(cfg, "web");
+	mail = hbpf_config_set(cfg, "mail");
+	assert_int_equal(web->ndgs, 2);
+	assert_int_equal(web->dgs[0], 1); /* takeover order = file order: logs, data */
+	assert_int_equal(web->dgs[1], 0);
+	assert_int_equal(mail->ndgs, 0);
+
+	f = open_memstream(&out, &outlen);
+	assert_non_null(f);
+	hbpf_config_dump(cfg, f);
+	fclose(f);
+	assert_non_null(strstr(out, "diskgroup data: set web, fsck-parallel 8, kill-grace 250ms\n"
+				    "  meta: /dev/disk/by-id/wwn-0x5000c500a1b2c3d4\n"
+				    "  meta on n2: /dev/sdx\n"));
+	assert_non_null(strstr(out, "diskgroup logs: set web, fsck-parallel 64, kill-grace 0ms\n"
+				    "  meta: /dev/loop7\n"
+				    "diskgroup spare: set (none), fsck-parallel 4, kill-grace 1s\n"
+				    "  meta: /dev/loop8\n"
+				    "  meta on n1: /dev/loop9\n"));
+	assert_non_null(strstr(out, "  takeover order: n1 n2\n  diskgroups: logs data\n"));
+	free(out);
+}
+
 struct bad {
 	const char *text; /* appended to the prologue unless it starts with '!' */
 	const char *err;  /* exact expected message */
@@ -368,6 +470,73 @@ static const struct bad bad_cases[] = {
 	 "at top level)"},
 	{"set web {\n service x {\n start \"\n",
 	 "t.conf:5: unterminated quoted string (missing '\"')"},
+	/* disk groups */
+	{"diskgroup d {\n}\n", "t.conf:3: diskgroup d: missing \"meta PATH\" (required)"},
+	{"diskgroup d {\n meta a /dev/a\n}\n",
+	 "t.conf:3: diskgroup d: missing \"meta PATH\" (required)"},
+	{"diskgroup d {\n meta /dev/a\n",
+	 "t.conf:3: diskgroup d: block is not closed (missing \"}\")"},
+	{"diskgroup d\n", "t.conf:3: diskgroup: expected \"diskgroup NAME {\""},
+	{"diskgroup d/x {\n",
+	 "t.conf:3: diskgroup: disk group name \"d/x\" may only use letters, digits, '_', '.' and "
+	 "'-'"},
+	{"diskgroup d {\n meta /dev/a\n}\ndiskgroup d {\n",
+	 "t.conf:6: diskgroup: disk group \"d\" is already defined on line 3"},
+	{"diskgroup d {\n meta dev/sdx\n",
+	 "t.conf:4: diskgroup d: meta: \"dev/sdx\" is not an absolute path"},
+	{"diskgroup d {\n meta /dev/../sda\n",
+	 "t.conf:4: diskgroup d: meta: \"/dev/../sda\": \".\" and \"..\" are not allowed in the "
+	 "path"},
+	{"diskgroup d {\n meta a /dev/a/..\n",
+	 "t.conf:4: diskgroup d: meta: \"/dev/a/..\": \".\" and \"..\" are not allowed in the "
+	 "path"},
+	{"diskgroup d {\n meta /dev/a\n meta /dev/b\n",
+	 "t.conf:5: diskgroup d: meta: the metadata device is already given on line 4"},
+	{"diskgroup d {\n meta a /dev/a\n meta a /dev/b\n",
+	 "t.conf:5: diskgroup d: meta: node \"a\" already has a metadata path on line 4"},
+	{"diskgroup d {\n meta\n", "t.conf:4: diskgroup d: meta: expected \"meta [NODE] PATH\""},
+	{"diskgroup d {\n meta a b /dev/x\n",
+	 "t.conf:4: diskgroup d: meta: expected \"meta [NODE] PATH\""},
+	{"diskgroup d {\n meta a:b /dev/x\n",
+	 "t.conf:4: diskgroup d: meta: node name \"a:b\" may only use letters, digits, '_', '.' "
+	 "and '-'"},
+	{NODES "diskgroup d {\n meta /dev/a\n meta c /dev/c\n}\n",
+	 "t.conf:17: diskgroup d: meta: node \"c\" is not defined"},
+	{NODES "diskgroup d {\n meta /dev/a\n}\ndiskgroup e {\n meta /dev/b\n meta b /dev/a\n}\n",
+	 "t.conf:18: diskgroup e: node b would use /dev/a, the metadata device of diskgroup d "
+	 "(line 15)"},
+	{"diskgroup d {\n fsck-parallel 0\n",
+	 "t.conf:4: diskgroup d: fsck-parallel: 0 is out of range (1..64)"},
+	{"diskgroup d {\n fsck-parallel 65\n",
+	 "t.conf:4: diskgroup d: fsck-parallel: 65 is out of range (1..64)"},
+	{"diskgroup d {\n fsck-parallel 2\n fsck-parallel 3\n",
+	 "t.conf:5: diskgroup d: fsck-parallel: duplicate directive (first on line 4)"},
+	{"diskgroup d {\n kill-grace 61s\n",
+	 "t.conf:4: diskgroup d: kill-grace: 61s is out of range (0ms..60s)"},
+	{"diskgroup d {\n kill-grace 1\n", "t.conf:4: diskgroup d: kill-grace: \"1\" needs a unit "
+					   "(ms or s)"},
+	{"meta /dev/a\n",
+	 "t.conf:3: \"meta\" is not allowed at top level (it belongs in a diskgroup block)"},
+	{"node a {\n kill-grace 1s\n",
+	 "t.conf:4: node a: \"kill-grace\" is not allowed in a node block (it belongs in a "
+	 "diskgroup block)"},
+	{"diskgroup d {\n vip 198.18.0.5\n",
+	 "t.conf:4: diskgroup d: \"vip\" is not allowed in a diskgroup block (it belongs in a set "
+	 "block)"},
+	{"diskgroup d {\n diskgroup e {\n",
+	 "t.conf:4: diskgroup d: \"diskgroup\" is not allowed in a diskgroup block (it belongs at "
+	 "top level)"},
+	{NODES "set web {\n vip 198.18.0.100\n nodes a\n diskgroup x\n}\n",
+	 "t.conf:18: set web: disk group \"x\" is not defined"},
+	{"set web {\n diskgroup d {\n",
+	 "t.conf:4: set web: diskgroup: unexpected \"{\": \"diskgroup\" does not open a block"},
+	{"set web {\n diskgroup d\n diskgroup d\n",
+	 "t.conf:5: set web: diskgroup: disk group \"d\" is already listed on line 4"},
+	{"set web {\n diskgroup a\n diskgroup b\n diskgroup c\n diskgroup d\n diskgroup e\n",
+	 "t.conf:8: set web: diskgroup: too many disk groups (at most 4 per set)"},
+	{NODES "diskgroup d {\n meta /dev/a\n}\nset web {\n vip 198.18.0.100\n nodes a\n"
+	       " diskgroup d\n}\nset mail {\n vip 198.18.0.101\n nodes a\n diskgroup d\n}\n",
+	 "t.conf:26: set mail: disk group \"d\" already belongs to set web (line 21)"},
 };
 
 static void run_bad(const char *text, const char *expect)
@@ -480,6 +649,30 @@ static void test_limits(void **state)
 			 -EINVAL);
 	assert_string_equal(err,
 			    "t.conf:68: set s: service: too many services (at most 16 per set)");
+
+	/* 16 disk groups are fine, the 17th is not */
+	n = snprintf(buf, sizeof(buf),
+		     "cluster 1\nlinks l\nnode a {\n id 0\n public e0\n link l e0 198.18.2.1\n}\n");
+	for (i = 0; i < 16; i++)
+		n += snprintf(buf + n, sizeof(buf) - n, "diskgroup g%d {\n meta /dev/loop%d\n}\n",
+			      i, i);
+	assert_int_equal(hbpf_config_parse("t.conf", buf, (size_t)n, cfg, err, sizeof(err)), 0);
+	assert_int_equal(cfg->ndgs, 16);
+	n += snprintf(buf + n, sizeof(buf) - n, "diskgroup g16 {\n");
+	assert_int_equal(hbpf_config_parse("t.conf", buf, (size_t)n, cfg, err, sizeof(err)),
+			 -EINVAL);
+	assert_string_equal(err, "t.conf:56: diskgroup: too many disk groups (at most 16)");
+
+	/* a metadata path of HBPF_PATH_MAX - 1 bytes fits, one more does not */
+	n = snprintf(buf, sizeof(buf), "cluster 1\nlinks l\ndiskgroup g {\n meta /%0254d\n}\n", 0);
+	assert_int_equal(hbpf_config_parse("t.conf", buf, (size_t)n, cfg, err, sizeof(err)),
+			 -EINVAL);
+	assert_string_equal(err, "t.conf:0: no node defined (at least one \"node NAME {\" block is "
+				 "required)");
+	n = snprintf(buf, sizeof(buf), "cluster 1\nlinks l\ndiskgroup g {\n meta /%0255d\n}\n", 0);
+	assert_int_equal(hbpf_config_parse("t.conf", buf, (size_t)n, cfg, err, sizeof(err)),
+			 -EINVAL);
+	assert_string_equal(err, "t.conf:4: diskgroup g: meta: path is longer than 255 characters");
 }
 
 static void test_load_and_dump(void **state)
@@ -539,6 +732,8 @@ static void test_example_file(void **state)
 	assert_int_equal(cfg->nlinks, 2);
 	assert_int_equal(cfg->nsets, 2);
 	assert_non_null(hbpf_config_set(cfg, "web"));
+	assert_int_equal(cfg->ndgs, 1);
+	assert_int_equal(hbpf_config_set(cfg, "web")->ndgs, 1);
 }
 
 int main(void)
@@ -548,6 +743,7 @@ int main(void)
 		cmocka_unit_test(test_edges),	      cmocka_unit_test(test_bad_inputs),
 		cmocka_unit_test(test_bad_bytes),     cmocka_unit_test(test_limits),
 		cmocka_unit_test(test_load_and_dump), cmocka_unit_test(test_example_file),
+		cmocka_unit_test(test_diskgroups),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -73,14 +73,16 @@ static struct fsm_action run_all(struct fsm *m, struct fsm_action a, const struc
 }
 
 static const struct fsm_stepdef take_0_0[] = {S(KERNEL_OWN, 0), S(VIP_UP, 0), S(GARP, 0)};
+/* With disk groups the leases come first, then the network identity. */
 static const struct fsm_stepdef take_2_1[] = {
-	S(KERNEL_OWN, 0), S(VIP_UP, 0),	  S(GARP, 0),	   S(DG_ACQUIRE, 0),
-	S(DG_FSCK, 0),	  S(DG_MOUNT, 0), S(SVC_START, 0), S(SVC_START, 1),
+	S(DG_ACQUIRE, 0), S(KERNEL_OWN, 0), S(VIP_UP, 0),    S(GARP, 0),
+	S(DG_FSCK, 0),	  S(DG_MOUNT, 0),   S(SVC_START, 0), S(SVC_START, 1),
 };
 static const struct fsm_stepdef rel_0_0[] = {S(KERNEL_DEMOTE, 0), S(VIP_DOWN, 0)};
+/* The lease is released last, after the network identity is gone. */
 static const struct fsm_stepdef rel_2_1[] = {
-	S(SVC_STOP, 1),	  S(SVC_STOP, 0),      S(DG_UNMOUNT, 0),
-	S(DG_RELEASE, 0), S(KERNEL_DEMOTE, 0), S(VIP_DOWN, 0),
+	S(SVC_STOP, 1),	     S(SVC_STOP, 0), S(DG_UNMOUNT, 0),
+	S(KERNEL_DEMOTE, 0), S(VIP_DOWN, 0), S(DG_RELEASE, 0),
 };
 
 static void test_names(void **state)
@@ -162,6 +164,8 @@ static void test_takeover_release_2svc_1dg(void **state)
 	(void)state;
 	fsm_init(&m, 2, 1, 0, clk);
 	a = feed(&m, FSM_EV_ACQUIRE, 0, NULL, 0);
+	/* a plain ACQUIRE: the kernel does not own the set yet */
+	assert_int_equal(m.kernel_owned, 0);
 	expect_plan(&m, take_2_1, NSTEPS(take_2_1));
 	a = run_all(&m, a, take_2_1, NSTEPS(take_2_1));
 	assert_int_equal(m.state, FSM_ONLINE);
@@ -178,28 +182,56 @@ static void test_takeover_release_2svc_1dg(void **state)
 	assert_int_equal(m.svc_started, 0);
 }
 
-/* Two disk groups: acquired in order, released in reverse. */
+/*
+ * Two disk groups: every lease before the network identity, then fsck and
+ * mount group by group; the release unmounts in reverse and drops the leases,
+ * in reverse, only after the VIPs are down.
+ */
 static void test_two_disk_groups(void **state)
 {
 	static const struct fsm_stepdef take[] = {
-		S(KERNEL_OWN, 0), S(VIP_UP, 0),	   S(GARP, 0),	     S(DG_ACQUIRE, 0),
-		S(DG_FSCK, 0),	  S(DG_MOUNT, 0),  S(DG_ACQUIRE, 1), S(DG_FSCK, 1),
+		S(DG_ACQUIRE, 0), S(DG_ACQUIRE, 1), S(KERNEL_OWN, 0), S(VIP_UP, 0),
+		S(GARP, 0),	  S(DG_FSCK, 0),    S(DG_MOUNT, 0),   S(DG_FSCK, 1),
 		S(DG_MOUNT, 1),	  S(SVC_START, 0),
 	};
 	static const struct fsm_stepdef rel[] = {
-		S(SVC_STOP, 0),	  S(DG_UNMOUNT, 1),    S(DG_RELEASE, 1), S(DG_UNMOUNT, 0),
-		S(DG_RELEASE, 0), S(KERNEL_DEMOTE, 0), S(VIP_DOWN, 0),
+		S(SVC_STOP, 0), S(DG_UNMOUNT, 1), S(DG_UNMOUNT, 0), S(KERNEL_DEMOTE, 0),
+		S(VIP_DOWN, 0), S(DG_RELEASE, 1), S(DG_RELEASE, 0),
 	};
 	struct fsm_action a;
 	struct fsm m;
+	int i;
 
 	(void)state;
 	fsm_init(&m, 1, 2, 0, clk);
 	a = feed(&m, FSM_EV_ACQUIRE, 0, NULL, 0);
-	a = run_all(&m, a, take, NSTEPS(take));
+	expect_plan(&m, take, NSTEPS(take));
+	/* both leases are held before the kernel is told this node owns the set */
+	for (i = 0; i < 2; i++)
+		a = feed(&m, FSM_EV_STEP_OK, 0, NULL, 0);
+	expect_run(&a, STEP_KERNEL_OWN, 0);
+	assert_int_equal(m.dg_done, 3);
+	assert_int_equal(m.kernel_owned, 0);
+	assert_int_equal(m.vip_up, 0);
+	a = run_all(&m, a, take + 2, NSTEPS(take) - 2);
+	assert_int_equal(m.state, FSM_ONLINE);
+	assert_int_equal(m.dg_done, 3);
+	assert_int_equal(m.dg_mounted, 3);
+	assert_int_equal(m.svc_started, 1);
+
 	a = feed(&m, FSM_EV_RELEASE, -1, NULL, 0);
-	a = run_all(&m, a, rel, NSTEPS(rel));
+	expect_plan(&m, rel, NSTEPS(rel));
+	/* the leases are still held while the kernel and the VIPs let go */
+	for (i = 0; i < 5; i++)
+		a = feed(&m, FSM_EV_STEP_OK, 0, NULL, 0);
+	expect_run(&a, STEP_DG_RELEASE, 1);
+	assert_int_equal(m.dg_mounted, 0);
+	assert_int_equal(m.kernel_owned, 0);
+	assert_int_equal(m.vip_up, 0);
+	assert_int_equal(m.dg_done, 3);
+	a = run_all(&m, a, rel + 5, NSTEPS(rel) - 5);
 	assert_int_equal(m.state, FSM_OFFLINE);
+	assert_int_equal(m.dg_done, 0);
 }
 
 static void test_handoff_only_with_target(void **state)
@@ -239,7 +271,7 @@ static void test_handoff_only_with_target(void **state)
 static void test_lost(void **state)
 {
 	static const struct fsm_stepdef rel[] = {S(SVC_STOP, 1), S(SVC_STOP, 0), S(DG_UNMOUNT, 0),
-						 S(DG_RELEASE, 0), S(VIP_DOWN, 0)};
+						 S(VIP_DOWN, 0), S(DG_RELEASE, 0)};
 	struct fsm_action a;
 	struct fsm m;
 
@@ -286,15 +318,20 @@ static void test_ignored_events(void **state)
 	assert_int_equal(m.state, FSM_ONLINE);
 }
 
-/* A takeover failing at step fail_at undoes exactly the steps before it. */
-static void fail_case(int nsvc, int ndg, int fail_at, const struct fsm_stepdef *undo, int nundo)
+/*
+ * A takeover (ACQUIRE with arg kernel) failing at step fail_at undoes exactly
+ * the steps before it, plus the kernel ownership when the kernel already held it.
+ */
+static void fail_case(int nsvc, int ndg, int kernel, int fail_at, const struct fsm_stepdef *undo,
+		      int nundo)
 {
 	struct fsm_action a;
 	struct fsm m;
 	int i;
 
 	fsm_init(&m, nsvc, ndg, 0, clk);
-	a = feed(&m, FSM_EV_ACQUIRE, 0, NULL, 0);
+	a = feed(&m, FSM_EV_ACQUIRE, kernel, NULL, 0);
+	assert_int_equal(m.kernel_owned, kernel);
 	for (i = 0; i < fail_at; i++)
 		a = feed(&m, FSM_EV_STEP_OK, 0, NULL, 0);
 	assert_int_equal(a.act, FSM_ACT_RUN);
@@ -321,26 +358,101 @@ static void fail_case(int nsvc, int ndg, int fail_at, const struct fsm_stepdef *
 
 static void test_failure_mid_takeover(void **state)
 {
-	static const struct fsm_stepdef after_own[] = {S(KERNEL_DEMOTE, 0)};
-	static const struct fsm_stepdef after_garp[] = {S(KERNEL_DEMOTE, 0), S(VIP_DOWN, 0)};
-	static const struct fsm_stepdef after_acq[] = {S(DG_RELEASE, 0), S(KERNEL_DEMOTE, 0),
-						       S(VIP_DOWN, 0)};
-	static const struct fsm_stepdef after_mount[] = {S(DG_UNMOUNT, 0), S(DG_RELEASE, 0),
-							 S(KERNEL_DEMOTE, 0), S(VIP_DOWN, 0)};
-	static const struct fsm_stepdef after_svc0[] = {S(SVC_STOP, 0), S(DG_UNMOUNT, 0),
-							S(DG_RELEASE, 0), S(KERNEL_DEMOTE, 0),
-							S(VIP_DOWN, 0)};
+	static const struct fsm_stepdef rel0[] = {S(DG_RELEASE, 0)};
+	static const struct fsm_stepdef own_rel0[] = {S(KERNEL_DEMOTE, 0), S(DG_RELEASE, 0)};
+	static const struct fsm_stepdef vip_rel0[] = {S(KERNEL_DEMOTE, 0), S(VIP_DOWN, 0),
+						      S(DG_RELEASE, 0)};
+	static const struct fsm_stepdef mount_rel0[] = {S(DG_UNMOUNT, 0), S(KERNEL_DEMOTE, 0),
+							S(VIP_DOWN, 0), S(DG_RELEASE, 0)};
+	static const struct fsm_stepdef svc0_rel0[] = {S(SVC_STOP, 0), S(DG_UNMOUNT, 0),
+						       S(KERNEL_DEMOTE, 0), S(VIP_DOWN, 0),
+						       S(DG_RELEASE, 0)};
+	static const struct fsm_stepdef own[] = {S(KERNEL_DEMOTE, 0)};
+	static const struct fsm_stepdef vip[] = {S(KERNEL_DEMOTE, 0), S(VIP_DOWN, 0)};
+	static const struct fsm_stepdef rel10[] = {S(DG_RELEASE, 1), S(DG_RELEASE, 0)};
+	static const struct fsm_stepdef mount0_rel10[] = {S(DG_UNMOUNT, 0), S(KERNEL_DEMOTE, 0),
+							  S(VIP_DOWN, 0), S(DG_RELEASE, 1),
+							  S(DG_RELEASE, 0)};
+	static const struct fsm_stepdef mount10_rel10[] = {
+		S(DG_UNMOUNT, 1), S(DG_UNMOUNT, 0), S(KERNEL_DEMOTE, 0),
+		S(VIP_DOWN, 0),	  S(DG_RELEASE, 1), S(DG_RELEASE, 0),
+	};
 
 	(void)state;
-	fail_case(2, 1, 0, NULL, 0);	    /* kernel-own fails: nothing to undo */
-	fail_case(2, 1, 1, after_own, 1);   /* vip-up fails */
-	fail_case(2, 1, 2, after_garp, 2);  /* garp fails */
-	fail_case(2, 1, 3, after_garp, 2);  /* dg-acquire fails */
-	fail_case(2, 1, 4, after_acq, 3);   /* dg-fsck fails */
-	fail_case(2, 1, 5, after_acq, 3);   /* dg-mount fails */
-	fail_case(2, 1, 6, after_mount, 4); /* svc-start(0) fails */
-	fail_case(2, 1, 7, after_svc0, 5);  /* svc-start(1) fails */
-	fail_case(0, 0, 2, after_garp, 2);  /* garp fails, no dg, no svc */
+	/* 2 services, 1 disk group: take_2_1 */
+	fail_case(2, 1, 0, 0, NULL, 0);	      /* dg-acquire fails: nothing to undo */
+	fail_case(2, 1, 0, 1, rel0, 1);	      /* kernel-own fails */
+	fail_case(2, 1, 0, 2, own_rel0, 2);   /* vip-up fails */
+	fail_case(2, 1, 0, 3, vip_rel0, 3);   /* garp fails */
+	fail_case(2, 1, 0, 4, vip_rel0, 3);   /* dg-fsck fails */
+	fail_case(2, 1, 0, 5, vip_rel0, 3);   /* dg-mount fails */
+	fail_case(2, 1, 0, 6, mount_rel0, 4); /* svc-start(0) fails */
+	fail_case(2, 1, 0, 7, svc0_rel0, 5);  /* svc-start(1) fails */
+	/* no disk group, no service */
+	fail_case(0, 0, 0, 0, NULL, 0); /* kernel-own fails: nothing to undo */
+	fail_case(0, 0, 0, 1, own, 1);	/* vip-up fails */
+	fail_case(0, 0, 0, 2, vip, 2);	/* garp fails */
+	/* 1 service, 2 disk groups (see test_two_disk_groups for the plan) */
+	fail_case(1, 2, 0, 1, rel0, 1);		 /* dg-acquire(1) fails */
+	fail_case(1, 2, 0, 2, rel10, 2);	 /* kernel-own fails */
+	fail_case(1, 2, 0, 7, mount0_rel10, 5);	 /* dg-fsck(1) fails */
+	fail_case(1, 2, 0, 9, mount10_rel10, 6); /* svc-start(0) fails */
+}
+
+/*
+ * ACQUIRE arg 1: the kernel already made this node the owner (kernel takeover,
+ * handoff).  The plan is the same, but a failure at any step, even the first,
+ * must demote the kernel ownership again; the VIPs were never plumbed.
+ */
+static void test_kernel_acquire_failure(void **state)
+{
+	static const struct fsm_stepdef own[] = {S(KERNEL_DEMOTE, 0)};
+	static const struct fsm_stepdef own_rel0[] = {S(KERNEL_DEMOTE, 0), S(DG_RELEASE, 0)};
+	static const struct fsm_stepdef vip_rel0[] = {S(KERNEL_DEMOTE, 0), S(VIP_DOWN, 0),
+						      S(DG_RELEASE, 0)};
+	struct fsm_action a;
+	struct fsm m;
+
+	(void)state;
+	fail_case(2, 1, 1, 0, own, 1);	    /* dg-acquire fails: demote only */
+	fail_case(0, 0, 1, 0, own, 1);	    /* kernel-own fails: demote only */
+	fail_case(1, 0, 1, 0, own, 1);	    /* kernel-own fails, with a service */
+	fail_case(1, 2, 1, 1, own_rel0, 2); /* dg-acquire(1) fails */
+	fail_case(2, 1, 1, 1, own_rel0, 2); /* kernel-own fails after the lease */
+	fail_case(2, 1, 1, 2, own_rel0, 2); /* vip-up fails: as for arg 0 */
+	fail_case(2, 1, 1, 3, vip_rel0, 3); /* garp fails: as for arg 0 */
+
+	/* The plan itself does not change; a full takeover and release as for arg 0. */
+	fsm_init(&m, 2, 1, 0, clk);
+	a = feed(&m, FSM_EV_ACQUIRE, 1, NULL, 0);
+	assert_int_equal(m.state, FSM_ACQUIRING);
+	assert_int_equal(m.kernel_owned, 1);
+	assert_int_equal(m.vip_up, 0);
+	expect_plan(&m, take_2_1, NSTEPS(take_2_1));
+	a = run_all(&m, a, take_2_1, NSTEPS(take_2_1));
+	assert_int_equal(m.state, FSM_ONLINE);
+	a = feed(&m, FSM_EV_RELEASE, -1, NULL, 0);
+	expect_plan(&m, rel_2_1, NSTEPS(rel_2_1));
+	a = run_all(&m, a, rel_2_1, NSTEPS(rel_2_1));
+	assert_int_equal(m.state, FSM_OFFLINE);
+
+	/* The flag belongs to one takeover: FAILED + ACQUIRE(0) starts without it. */
+	fsm_init(&m, 0, 1, 0, clk);
+	a = feed(&m, FSM_EV_ACQUIRE, 1, NULL, 0);
+	expect_run(&a, STEP_DG_ACQUIRE, 0);
+	a = feed(&m, FSM_EV_STEP_FAIL, 0, "lease held", 0);
+	expect_run(&a, STEP_KERNEL_DEMOTE, 0);
+	a = feed(&m, FSM_EV_STEP_OK, 0, NULL, 0);
+	assert_int_equal(a.act, FSM_ACT_NONE);
+	assert_int_equal(m.state, FSM_FAILED);
+	assert_string_equal(m.why, "lease held");
+	a = feed(&m, FSM_EV_ACQUIRE, 0, NULL, 0);
+	expect_run(&a, STEP_DG_ACQUIRE, 0);
+	assert_int_equal(m.kernel_owned, 0);
+	a = feed(&m, FSM_EV_STEP_FAIL, 0, NULL, 0);
+	assert_int_equal(a.act, FSM_ACT_NONE);
+	assert_int_equal(m.state, FSM_FAILED);
+	assert_string_equal(m.why, "dg-acquire failed");
 }
 
 static void test_failure_default_why_and_reset(void **state)
@@ -394,10 +506,11 @@ static void test_failure_mid_release_continues(void **state)
 	a = feed(&m, FSM_EV_STEP_OK, 0, NULL, 0);
 	expect_run(&a, STEP_DG_UNMOUNT, 0);
 	a = feed(&m, FSM_EV_STEP_FAIL, 0, "busy", 0);
-	expect_run(&a, STEP_DG_RELEASE, 0);
-	for (i = 0; i < 2; i++)
-		a = feed(&m, FSM_EV_STEP_OK, 0, NULL, 0);
+	expect_run(&a, STEP_KERNEL_DEMOTE, 0);
+	a = feed(&m, FSM_EV_STEP_OK, 0, NULL, 0);
 	expect_run(&a, STEP_VIP_DOWN, 0);
+	a = feed(&m, FSM_EV_STEP_OK, 0, NULL, 0);
+	expect_run(&a, STEP_DG_RELEASE, 0);
 	a = feed(&m, FSM_EV_STEP_OK, 0, NULL, 0);
 	expect_run(&a, STEP_HANDOFF, 1);
 	a = feed(&m, FSM_EV_STEP_OK, 0, NULL, 0);
@@ -406,7 +519,10 @@ static void test_failure_mid_release_continues(void **state)
 	assert_int_equal(m.state, FSM_OFFLINE);
 	assert_string_equal(m.why, "busy");
 	assert_int_equal(m.svc_started, 2); /* the stop that failed */
-	assert_int_equal(m.dg_mounted, 1);
+	assert_int_equal(m.dg_mounted, 1);  /* the unmount that failed */
+	assert_int_equal(m.dg_done, 0);
+	assert_int_equal(m.kernel_owned, 0);
+	assert_int_equal(m.vip_up, 0);
 
 	/* The undo of a failed takeover also goes on past a failing step. */
 	fsm_init(&m, 1, 0, 0, clk);
@@ -420,12 +536,31 @@ static void test_failure_mid_release_continues(void **state)
 	a = feed(&m, FSM_EV_STEP_OK, 0, NULL, 0);
 	assert_int_equal(m.state, FSM_FAILED);
 	assert_string_equal(m.why, "demote failed");
+
+	/* ... and a lease that cannot be released stays recorded as held. */
+	fsm_init(&m, 0, 1, 0, clk);
+	a = feed(&m, FSM_EV_ACQUIRE, 0, NULL, 0);
+	for (i = 0; i < 3; i++)
+		a = feed(&m, FSM_EV_STEP_OK, 0, NULL, 0);
+	expect_run(&a, STEP_GARP, 0);
+	a = feed(&m, FSM_EV_STEP_FAIL, 0, "no carrier", 0);
+	expect_run(&a, STEP_KERNEL_DEMOTE, 0);
+	a = feed(&m, FSM_EV_STEP_OK, 0, NULL, 0);
+	expect_run(&a, STEP_VIP_DOWN, 0);
+	a = feed(&m, FSM_EV_STEP_OK, 0, NULL, 0);
+	expect_run(&a, STEP_DG_RELEASE, 0);
+	a = feed(&m, FSM_EV_STEP_FAIL, 0, "deport failed", 0);
+	assert_int_equal(a.act, FSM_ACT_NONE);
+	assert_int_equal(m.state, FSM_FAILED);
+	assert_string_equal(m.why, "deport failed");
+	assert_int_equal(m.dg_done, 1);
 }
 
 static void test_release_queued_while_acquiring(void **state)
 {
-	static const struct fsm_stepdef undo[] = {S(DG_RELEASE, 0), S(KERNEL_DEMOTE, 0),
-						  S(VIP_DOWN, 0), S(HANDOFF, 2)};
+	static const struct fsm_stepdef undo[] = {S(KERNEL_DEMOTE, 0), S(VIP_DOWN, 0),
+						  S(DG_RELEASE, 0), S(HANDOFF, 2)};
+	static const struct fsm_stepdef undo_lease[] = {S(DG_RELEASE, 0), S(HANDOFF, 2)};
 	struct fsm_action a, first;
 	struct fsm m;
 	int i;
@@ -435,13 +570,13 @@ static void test_release_queued_while_acquiring(void **state)
 	a = feed(&m, FSM_EV_ACQUIRE, 0, NULL, 0);
 	for (i = 0; i < 3; i++)
 		a = feed(&m, FSM_EV_STEP_OK, 0, NULL, 0);
-	expect_run(&a, STEP_DG_ACQUIRE, 0);
+	expect_run(&a, STEP_GARP, 0);
 	a = feed(&m, FSM_EV_RELEASE, 2, NULL, 0);
 	assert_int_equal(a.act, FSM_ACT_NONE);
 	assert_int_equal(m.state, FSM_ACQUIRING);
 	assert_int_equal(m.pending, FSM_EV_RELEASE);
 	assert_int_equal(m.pending_arg, 2);
-	/* The running dg-acquire finishes, then the release undoes what was done. */
+	/* The running garp finishes, then the release undoes what was done. */
 	a = feed(&m, FSM_EV_STEP_OK, 0, NULL, 0);
 	assert_int_equal(m.state, FSM_RELEASING);
 	assert_int_equal(m.pending, 0);
@@ -449,6 +584,19 @@ static void test_release_queued_while_acquiring(void **state)
 	expect_plan(&m, undo, NSTEPS(undo));
 	a = run_all(&m, a, undo, NSTEPS(undo));
 	assert_int_equal(m.state, FSM_OFFLINE);
+
+	/* Queued during the first dg-acquire: only the lease is undone. */
+	fsm_init(&m, 2, 1, 0, clk);
+	a = feed(&m, FSM_EV_ACQUIRE, 0, NULL, 0);
+	expect_run(&a, STEP_DG_ACQUIRE, 0);
+	a = feed(&m, FSM_EV_RELEASE, 2, NULL, 0);
+	assert_int_equal(a.act, FSM_ACT_NONE);
+	a = feed(&m, FSM_EV_STEP_OK, 0, NULL, 0);
+	assert_int_equal(m.state, FSM_RELEASING);
+	expect_plan(&m, undo_lease, NSTEPS(undo_lease));
+	a = run_all(&m, a, undo_lease, NSTEPS(undo_lease));
+	assert_int_equal(m.state, FSM_OFFLINE);
+	assert_int_equal(m.dg_done, 0);
 
 	/* A newer ACQUIRE cancels the queued RELEASE. */
 	fsm_init(&m, 0, 0, 0, clk);
@@ -478,6 +626,7 @@ static void test_release_queued_while_acquiring(void **state)
 static void test_lost_queued_while_acquiring(void **state)
 {
 	static const struct fsm_stepdef undo[] = {S(VIP_DOWN, 0)};
+	static const struct fsm_stepdef lease[] = {S(DG_RELEASE, 0)};
 	struct fsm_action a;
 	struct fsm m;
 
@@ -497,6 +646,18 @@ static void test_lost_queued_while_acquiring(void **state)
 	assert_int_equal(m.state, FSM_RELEASING);
 	expect_plan(&m, undo, NSTEPS(undo));
 	a = run_all(&m, a, undo, NSTEPS(undo));
+	assert_int_equal(m.state, FSM_OFFLINE);
+
+	/* LOST drops even the ownership a kernel ACQUIRE started with: no demote. */
+	fsm_init(&m, 1, 1, 0, clk);
+	a = feed(&m, FSM_EV_ACQUIRE, 1, NULL, 0);
+	expect_run(&a, STEP_DG_ACQUIRE, 0);
+	a = feed(&m, FSM_EV_LOST, -1, NULL, 0);
+	a = feed(&m, FSM_EV_STEP_OK, 0, NULL, 0);
+	assert_int_equal(m.state, FSM_RELEASING);
+	assert_int_equal(m.kernel_owned, 0);
+	expect_plan(&m, lease, NSTEPS(lease));
+	a = run_all(&m, a, lease, NSTEPS(lease));
 	assert_int_equal(m.state, FSM_OFFLINE);
 }
 
@@ -522,7 +683,9 @@ static void test_acquire_queued_while_releasing(void **state)
 	assert_int_equal(a.new_state, FSM_ACQUIRING);
 	expect_run(&a, STEP_KERNEL_OWN, 0);
 	assert_int_equal(m.pending, 0);
+	assert_int_equal(m.pending_arg, 0);
 	assert_int_equal(m.vip_up, 0);
+	assert_int_equal(m.kernel_owned, 0); /* a plain ACQUIRE was queued */
 
 	/* A newer RELEASE while releasing drops the queued ACQUIRE. */
 	fsm_init(&m, 0, 0, 1, clk);
@@ -533,6 +696,101 @@ static void test_acquire_queued_while_releasing(void **state)
 	assert_int_equal(m.pending, 0);
 	a = run_all(&m, first, rel_0_0, NSTEPS(rel_0_0));
 	assert_int_equal(m.state, FSM_OFFLINE);
+}
+
+/*
+ * A kernel ACQUIRE (arg 1) queued while RELEASING keeps its arg: the release
+ * runs to its end (demote included), then the takeover starts with the
+ * kernel ownership recorded, so its failure demotes again.
+ */
+static void test_kernel_acquire_queued_while_releasing(void **state)
+{
+	static const struct fsm_stepdef rel[] = {S(SVC_STOP, 0), S(DG_UNMOUNT, 0),
+						 S(KERNEL_DEMOTE, 0), S(VIP_DOWN, 0),
+						 S(DG_RELEASE, 0)};
+	static const struct fsm_stepdef take[] = {
+		S(DG_ACQUIRE, 0), S(KERNEL_OWN, 0), S(VIP_UP, 0),   S(GARP, 0),
+		S(DG_FSCK, 0),	  S(DG_MOUNT, 0),   S(SVC_START, 0)};
+	static const struct fsm_stepdef own[] = {S(KERNEL_DEMOTE, 0)};
+	static const struct fsm_stepdef undo_garp[] = {S(KERNEL_DEMOTE, 0), S(VIP_DOWN, 0),
+						       S(DG_RELEASE, 0)};
+	struct fsm_action a, q;
+	struct fsm m;
+	int i;
+
+	(void)state;
+	fsm_init(&m, 1, 1, 1, clk);
+	a = feed(&m, FSM_EV_RELEASE, -1, NULL, 0);
+	expect_plan(&m, rel, NSTEPS(rel));
+	expect_run(&a, STEP_SVC_STOP, 0);
+	q = feed(&m, FSM_EV_ACQUIRE, 1, NULL, 0);
+	assert_int_equal(q.act, FSM_ACT_NONE);
+	assert_int_equal(m.state, FSM_RELEASING);
+	assert_int_equal(m.pending, FSM_EV_ACQUIRE);
+	assert_int_equal(m.pending_arg, 1);
+	/* the release plan is not changed by the queued ACQUIRE */
+	expect_plan(&m, rel, NSTEPS(rel));
+	for (i = 0; i < NSTEPS(rel) - 1; i++) {
+		expect_run(&a, rel[i].kind, rel[i].arg);
+		a = feed(&m, FSM_EV_STEP_OK, 0, NULL, 0);
+	}
+	expect_run(&a, STEP_DG_RELEASE, 0);
+	assert_int_equal(m.kernel_owned, 0); /* the release demoted */
+	a = feed(&m, FSM_EV_STEP_OK, 0, NULL, 0);
+	assert_int_equal(a.old_state, FSM_RELEASING);
+	assert_int_equal(a.new_state, FSM_ACQUIRING);
+	expect_run(&a, STEP_DG_ACQUIRE, 0);
+	expect_plan(&m, take, NSTEPS(take));
+	assert_int_equal(m.kernel_owned, 1);
+	assert_int_equal(m.pending, 0);
+	assert_int_equal(m.pending_arg, 0);
+	assert_int_equal(m.dg_done, 0);
+	/* failing at its first step undoes exactly the kernel ownership */
+	a = feed(&m, FSM_EV_STEP_FAIL, 0, "lease held", 0);
+	assert_int_equal(m.state, FSM_RELEASING);
+	assert_int_equal(m.releasing_after_failure, 1);
+	expect_plan(&m, own, NSTEPS(own));
+	a = run_all(&m, a, own, NSTEPS(own));
+	assert_int_equal(a.new_state, FSM_FAILED);
+	assert_string_equal(m.why, "lease held");
+	assert_int_equal(m.kernel_owned, 0);
+
+	/* Queued behind the undo of a failed takeover: FAILED, then the takeover. */
+	fsm_init(&m, 0, 1, 0, clk);
+	a = feed(&m, FSM_EV_ACQUIRE, 0, NULL, 0);
+	for (i = 0; i < 3; i++)
+		a = feed(&m, FSM_EV_STEP_OK, 0, NULL, 0);
+	expect_run(&a, STEP_GARP, 0);
+	a = feed(&m, FSM_EV_STEP_FAIL, 0, "no carrier", 0);
+	expect_plan(&m, undo_garp, NSTEPS(undo_garp));
+	q = feed(&m, FSM_EV_ACQUIRE, 1, NULL, 0);
+	assert_int_equal(q.act, FSM_ACT_NONE);
+	assert_int_equal(m.pending, FSM_EV_ACQUIRE);
+	assert_int_equal(m.pending_arg, 1);
+	for (i = 0; i < NSTEPS(undo_garp) - 1; i++) {
+		expect_run(&a, undo_garp[i].kind, undo_garp[i].arg);
+		a = feed(&m, FSM_EV_STEP_OK, 0, NULL, 0);
+	}
+	expect_run(&a, STEP_DG_RELEASE, 0);
+	a = feed(&m, FSM_EV_STEP_OK, 0, NULL, 0);
+	assert_int_equal(a.old_state, FSM_RELEASING);
+	assert_int_equal(a.new_state, FSM_ACQUIRING);
+	expect_run(&a, STEP_DG_ACQUIRE, 0);
+	assert_int_equal(m.kernel_owned, 1);
+	assert_int_equal(m.releasing_after_failure, 0);
+	assert_string_equal(m.why, "");
+	/* and a failure of its kernel-own step also demotes, after the lease */
+	a = feed(&m, FSM_EV_STEP_OK, 0, NULL, 0);
+	expect_run(&a, STEP_KERNEL_OWN, 0);
+	a = feed(&m, FSM_EV_STEP_FAIL, 0, NULL, 0);
+	{
+		static const struct fsm_stepdef exp[] = {S(KERNEL_DEMOTE, 0), S(DG_RELEASE, 0)};
+
+		expect_plan(&m, exp, NSTEPS(exp));
+		a = run_all(&m, a, exp, NSTEPS(exp));
+	}
+	assert_int_equal(m.state, FSM_FAILED);
+	assert_string_equal(m.why, "kernel-own failed");
 }
 
 /* Invalid events: -EINVAL, no action, the machine is byte-for-byte unchanged. */
@@ -588,6 +846,17 @@ static void test_limits(void **state)
 	fsm_init(&m, 16, 4, 0, clk);
 	assert_int_equal(fsm_step(&m, FSM_EV_ACQUIRE, 0, NULL, clk, NULL), 0);
 	assert_int_equal(m.nsteps, 3 + 3 * 4 + 16);
+	for (i = 0; i < 4; i++) {
+		assert_int_equal(m.plan[i].kind, STEP_DG_ACQUIRE);
+		assert_int_equal(m.plan[i].arg, i);
+		assert_int_equal(m.plan[7 + 2 * i].kind, STEP_DG_FSCK);
+		assert_int_equal(m.plan[7 + 2 * i].arg, i);
+		assert_int_equal(m.plan[8 + 2 * i].kind, STEP_DG_MOUNT);
+		assert_int_equal(m.plan[8 + 2 * i].arg, i);
+	}
+	assert_int_equal(m.plan[4].kind, STEP_KERNEL_OWN);
+	assert_int_equal(m.plan[5].kind, STEP_VIP_UP);
+	assert_int_equal(m.plan[6].kind, STEP_GARP);
 	for (i = 0; i < 16; i++) {
 		assert_int_equal(m.plan[15 + i].kind, STEP_SVC_START);
 		assert_int_equal(m.plan[15 + i].arg, i);
@@ -612,11 +881,13 @@ int main(void)
 		cmocka_unit_test(test_lost),
 		cmocka_unit_test(test_ignored_events),
 		cmocka_unit_test(test_failure_mid_takeover),
+		cmocka_unit_test(test_kernel_acquire_failure),
 		cmocka_unit_test(test_failure_default_why_and_reset),
 		cmocka_unit_test(test_failure_mid_release_continues),
 		cmocka_unit_test(test_release_queued_while_acquiring),
 		cmocka_unit_test(test_lost_queued_while_acquiring),
 		cmocka_unit_test(test_acquire_queued_while_releasing),
+		cmocka_unit_test(test_kernel_acquire_queued_while_releasing),
 		cmocka_unit_test(test_invalid_events),
 		cmocka_unit_test(test_limits),
 	};
