@@ -278,7 +278,15 @@ static void apply(struct setrt *s, const struct fsm_action *act)
 		if (act->new_state == FSM_FAILED && s->lease_busy) {
 			/* Another node holds the disks and renews: the set is
 			 * fine where it is; this node just does not take it. */
-			log_info("(%s) stays with the node holding its disk lease", s->c->name);
+			if (s->claim_from >= 0)
+				log_warnx("(%s) %s is silent on every network link but still "
+					  "renews its disk lease: partitioned, not dead; not "
+					  "taking the set",
+					  s->c->name, node_name(d, s->claim_from));
+			else
+				log_info("(%s) stays with the node holding its disk lease",
+					 s->c->name);
+			s->claim_from = -1;
 			s->lease_busy = 0;
 			set_event(s, FSM_EV_RESET, 0, NULL);
 		}
@@ -355,14 +363,13 @@ void daemon_kernel_event(struct daemon *d, const struct hbpf_event *ev)
 	case HBPF_EV_CLAIM:
 		if (!s || s->m.state != FSM_OFFLINE)
 			break;
-		if (dgrun_peer_live(d, s->c, ev->node)) {
-			log_warnx("(%s) %s is silent on every network link but still renews its "
-				  "disk lease: partitioned, not dead; not taking the set",
-				  s->c->name, node_name(d, ev->node));
-			break;
-		}
-		log_info("(%s) %s is dead and this node is next: fencing its disk groups first",
+		/* Whether the peer is dead or only cut off from us is for its disk
+		 * slot to say: the lease acquire watches it for a full lease
+		 * timeout and refuses if it still advances. */
+		log_info("(%s) %s is silent on every network link and this node is next: "
+			 "fencing its disk groups first",
 			 s->c->name, node_name(d, ev->node));
+		s->claim_from = ev->node;
 		s->trigger_ns = ev->ts_ns;
 		set_event(s, FSM_EV_ACQUIRE, 0, "peer dead");
 		break;

@@ -58,6 +58,7 @@ struct setrt {
 	uint64_t mon_next_ns[HBPF_MAX_SERVICES];
 	uint64_t failback_check_ns;
 	int lease_busy; /* the last DG_ACQUIRE met a live holder */
+	int claim_from; /* peer whose death started the running takeover, -1 */
 	/* timings of the last takeover/release, for status and logs */
 	uint64_t last_plan_ms_x1000; /* plan duration, us */
 	int last_step;		     /* kind of the step last run */
@@ -128,8 +129,6 @@ int dgrun_open(struct daemon *d);
 void dgrun_close(struct daemon *d);
 void dgrun_tick(struct daemon *d, uint64_t now);
 int dgrun_step(struct setrt *s, int kind, int arg);
-/* 1 when node renews its slot on any of the set's disk groups. */
-int dgrun_peer_live(struct daemon *d, const struct hbpf_cfg_set *c, int node);
 /* dg-import/dg-deport/dg-status; returns 1 when the reply is deferred (the
  * request's fd then belongs to dgrun and is answered and closed later). */
 int dgrun_ctl(struct daemon *d, const char *cmd, const char *name, const char *opt, int fd,

@@ -621,8 +621,20 @@ static void acq_decide(struct dg *g, uint64_t now)
 		g->wait_logged = 1;
 		return;
 	case LD_HELD:
-		finish(g, -EBUSY, "held by node %d (renewing, generation %llu)", on,
-		       (unsigned long long)g->owner.generation);
+		/* A holder that died a moment ago still looks live: its last
+		 * renewals are fresh.  Only a slot still advancing after a full
+		 * lease timeout (plus a renewal) of our watching is a live holder
+		 * (a node cut off from the network but not dead). */
+		if (now - g->op_ns < g->lease.timeout_ns + g->lease.renew_ns) {
+			if (!g->wait_logged)
+				log_info("(dg %s) owner node %d is renewing: watching its slot for "
+					 "%u ms before deciding",
+					 g->name, on, g->hdr.lease_timeout_ms);
+			g->wait_logged = 1;
+			return;
+		}
+		finish(g, -EBUSY, "held by node %d (still renewing after %u ms, generation %llu)",
+		       on, g->hdr.lease_timeout_ms, (unsigned long long)g->owner.generation);
 		return;
 	case LD_MINE:
 		g->held = 1;
@@ -831,10 +843,16 @@ static void unmount_result(struct dg *g, struct dg_vol *v, int status, uint64_t 
 		/* fuser exits 0 when it found (and signalled) users. */
 		if (ok)
 			g->any_found = 1;
-		log_info("(dg %s) fuser -%s %s: %s (%llu ms)", g->name,
-			 g->step == U_TERM ? "TERM" : "KILL", d->mountpoint,
-			 ok ? "signalled its users" : "no users",
-			 (unsigned long long)ms_since(v->proc.start_ns, now));
+		/* 1 is "nothing found"; anything else means fuser itself failed. */
+		if (!ok && !(WIFEXITED(status) && WEXITSTATUS(status) == 1))
+			log_warnx("(dg %s) fuser -%s %s failed: %s", g->name,
+				  g->step == U_TERM ? "TERM" : "KILL", d->mountpoint,
+				  child_str(g, v, status, st, sizeof(st)));
+		else
+			log_info("(dg %s) fuser -%s %s: %s (%llu ms)", g->name,
+				 g->step == U_TERM ? "TERM" : "KILL", d->mountpoint,
+				 ok ? "signalled its users" : "no users",
+				 (unsigned long long)ms_since(v->proc.start_ns, now));
 		g->cur++;
 	} else if (ok) {
 		v->mounted = 0;

@@ -229,20 +229,6 @@ int dgrun_step(struct setrt *s, int kind, int arg)
 	return start_op(r, op);
 }
 
-int dgrun_peer_live(struct daemon *d, const struct hbpf_cfg_set *c, int node)
-{
-	uint64_t now = kern_now_ns();
-	int i;
-
-	for (i = 0; i < c->ndgs; i++) {
-		struct dgrt *r = &d->dgs[c->dgs[i]];
-
-		if (r->g && dg_node_live(r->g, node, now) == 1)
-			return 1;
-	}
-	return 0;
-}
-
 int dgrun_ctl(struct daemon *d, const char *cmd, const char *name, const char *opt, int fd,
 	      char *out, size_t len)
 {

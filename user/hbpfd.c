@@ -433,6 +433,7 @@ int daemon_setup(struct daemon *d)
 		s->c = &d->cfg.sets[i];
 		s->id = i;
 		s->target = -1;
+		s->claim_from = -1;
 		fsm_init(&s->m, s->c->nservices, s->c->ndgs, online, now);
 		if (online)
 			log_info("(%s) adopted: the kernel still holds it (epoch %u)", s->c->name,

@@ -64,6 +64,9 @@ e2e_down() {
 	for n in ${DAEMON_PIDS:-}; do
 		kill -9 "$n" 2>/dev/null
 	done
+	for n in ${DAEMON_PIDS:-}; do
+		wait "$n" 2>/dev/null # reaped quietly (no "Killed" job notice)
+	done
 	"$LAB" down "$PREFIX" >>"$RUN/lab.log" 2>&1
 	[ -n "${E2E_DG:-}" ] && "$TOP/tools/lab/disks.sh" down "$RUN/disks" >>"$RUN/lab.log" 2>&1
 	[ "$rc" -eq 0 ] && [ -z "${E2E_KEEP:-}" ] && rm -rf "$RUN"
