@@ -287,11 +287,12 @@ l=$(line "$out" acquire)
 check "corrupt owner record refused: $l" has "$l" "err=-74 .*owner: checksum mismatch"
 check "  nothing written" test "$(meta_sum)" = "$before"
 
-# --- both nodes race for a free group ---------------------------------------------
+# --- both nodes race for a free group (the winner holds longer than the
+# loser watches a renewing holder, so the loser must be refused) ----------
 init "$V1:$MNT/a:ext4:$U1:auto:0"
-runbg r1 "$MA" 1 waitfile:"$TMP/race.go" acquire sleep:500 release
+runbg r1 "$MA" 1 waitfile:"$TMP/race.go" acquire sleep:2500 release
 R1=$BG
-runbg r2 "$MB" 2 waitfile:"$TMP/race.go" acquire sleep:500 release
+runbg r2 "$MB" 2 waitfile:"$TMP/race.go" acquire sleep:2500 release
 R2=$BG
 sleep 0.3
 touch "$TMP/race.go"
