@@ -4,6 +4,10 @@
  * value checked where it is read, cross references (link names, node names,
  * unique addresses) checked once the whole file is read, and the first error
  * reported as "file:line: what is wrong".  Syntax: man/hbpf.conf.5.
+ *
+ * This file reads the text: value parsers, directives, lines and blocks, and
+ * the lookups.  The checks that need the whole file, and the dump, are in
+ * config_check.c; the parser state both share is in config_int.h.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -16,14 +20,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "config.h"
+#include "config_int.h"
 
 #define LINE_MAX_BYTES 1024
 #define MAX_TOKENS 24
 #define FILE_MAX_BYTES (1 << 20)
 #define IFNAME_MAX 15 /* IFNAMSIZ - 1 */
-
-enum { CTX_TOP, CTX_NODE, CTX_SET, CTX_SERVICE, CTX_DG, CTX_N };
 
 static const char *const ctx_where[CTX_N] = {"at top level", "in a node block", "in a set block",
 					     "in a service block", "in a diskgroup block"};
@@ -33,8 +35,6 @@ struct args {
 	int ntok;
 	char *tok[MAX_TOKENS];
 };
-
-struct parser;
 
 struct directive {
 	const char *name;
@@ -53,44 +53,10 @@ struct directive {
 enum { V_NONE, V_U32, V_MS, V_CMD };
 enum { T_NONE, T_TOP, T_SVC, T_DG };
 
-struct parser {
-	const char *name;
-	struct hbpf_config *cfg;
-	char *err;
-	size_t errlen;
-	int line;
-	int ctx;
-	int block_line[CTX_N];
-	char prefix[2 * HBPF_NAME_MAX + 24]; /* "set web: service http: " */
-	const struct directive *dir;	     /* directive being parsed */
-	int *seen;			     /* per directive: line, 0 = not yet */
-	struct hbpf_cfg_node *node;
-	struct hbpf_cfg_set *set;
-	struct hbpf_cfg_service *svc;
-	struct hbpf_cfg_dg *dg;
-	int vips_total;
-	/* resolved at the end, once every node is known */
-	int set_nodes_line[HBPF_MAX_SETS];
-	int set_vmac_line[HBPF_MAX_SETS];
-	int set_nnames[HBPF_MAX_SETS];
-	char set_names[HBPF_MAX_SETS][HBPF_MAX_NODES][HBPF_NAME_MAX];
-	/* "diskgroup NAME" lines of each set, resolved once every group is known */
-	int set_ndgs[HBPF_MAX_SETS];
-	int set_dg_line[HBPF_MAX_SETS][HBPF_MAX_SET_DGS];
-	char set_dg_names[HBPF_MAX_SETS][HBPF_MAX_SET_DGS][HBPF_NAME_MAX];
-	/* "meta" lines of each disk group; per-node paths wait in meta_node[k] */
-	int dg_meta_line[HBPF_MAX_DGS];
-	int dg_nover[HBPF_MAX_DGS];
-	int dg_over_line[HBPF_MAX_DGS][HBPF_MAX_NODES];
-	char dg_over_node[HBPF_MAX_DGS][HBPF_MAX_NODES][HBPF_NAME_MAX];
-};
-
-static int perr(struct parser *p, int line, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
 static int verr(struct parser *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* Report an error at a line; only the first error is kept. */
-static int perr(struct parser *p, int line, const char *fmt, ...)
+int config_perr(struct parser *p, int line, const char *fmt, ...)
 {
 	va_list ap;
 	int n;
@@ -115,7 +81,7 @@ static int verr(struct parser *p, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	return perr(p, p->line, "%s%s: %s", p->prefix, p->dir->name, msg);
+	return config_perr(p, p->line, "%s%s: %s", p->prefix, p->dir->name, msg);
 }
 
 static char *trim(char *s)
@@ -165,7 +131,7 @@ static int get_u32(struct parser *p, const char *s, uint32_t lo, uint32_t hi, ui
 	return 0;
 }
 
-static const char *fmt_ms(char *buf, size_t len, uint32_t ms)
+const char *config_fmt_ms(char *buf, size_t len, uint32_t ms)
 {
 	if (ms >= 1000 && ms % 1000 == 0)
 		snprintf(buf, len, "%us", ms / 1000);
@@ -194,8 +160,8 @@ static int get_ms(struct parser *p, const char *s, uint32_t lo, uint32_t hi, uin
 	if (!err && !strcmp(end, "s"))
 		v *= 1000;
 	if (err || v < lo || v > hi)
-		return verr(p, "%s is out of range (%s..%s)", s, fmt_ms(a, sizeof(a), lo),
-			    fmt_ms(b, sizeof(b), hi));
+		return verr(p, "%s is out of range (%s..%s)", s, config_fmt_ms(a, sizeof(a), lo),
+			    config_fmt_ms(b, sizeof(b), hi));
 	*out = (uint32_t)v;
 	return 0;
 }
@@ -300,7 +266,7 @@ static int parse_mac(const char *s, uint8_t mac[6])
 	return 0;
 }
 
-static void fmt_mac(char *buf, size_t len, const uint8_t m[6])
+void config_fmt_mac(char *buf, size_t len, const uint8_t m[6])
 {
 	snprintf(buf, len, "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4], m[5]);
 }
@@ -742,7 +708,7 @@ static int set_value(struct parser *p, const struct directive *d, struct args *a
 	}
 }
 
-static int lookup(int ctx, const char *name)
+int config_lookup(int ctx, const char *name)
 {
 	int i;
 
@@ -756,9 +722,9 @@ static int lookup(int ctx, const char *name)
 
 static int require(struct parser *p, int ctx, const char *name)
 {
-	if (p->seen[lookup(ctx, name)])
+	if (p->seen[config_lookup(ctx, name)])
 		return 0;
-	return perr(p, p->block_line[ctx], "%smissing \"%s\" (required)", p->prefix, name);
+	return config_perr(p, p->block_line[ctx], "%smissing \"%s\" (required)", p->prefix, name);
 }
 
 static int close_block(struct parser *p)
@@ -767,7 +733,7 @@ static int close_block(struct parser *p)
 
 	switch (p->ctx) {
 	case CTX_TOP:
-		return perr(p, p->line, "unexpected \"}\" (no block is open)");
+		return config_perr(p, p->line, "unexpected \"}\" (no block is open)");
 	case CTX_NODE:
 		err = require(p, CTX_NODE, "id");
 		if (!err)
@@ -788,8 +754,8 @@ static int close_block(struct parser *p)
 		break;
 	case CTX_DG:
 		if (!p->dg_meta_line[p->dg - p->cfg->dgs])
-			err = perr(p, p->block_line[CTX_DG], "%smissing \"meta PATH\" (required)",
-				   p->prefix);
+			err = config_perr(p, p->block_line[CTX_DG],
+					  "%smissing \"meta PATH\" (required)", p->prefix);
 		p->ctx = CTX_TOP;
 		break;
 	}
@@ -814,7 +780,7 @@ static int strip_comment(struct parser *p, char *s)
 		}
 	}
 	if (quoted)
-		return perr(p, p->line, "unterminated quoted string (missing '\"')");
+		return config_perr(p, p->line, "unterminated quoted string (missing '\"')");
 	return 0;
 }
 
@@ -856,8 +822,9 @@ static int parse_line(struct parser *p, char *s)
 		s[n - 1] = '\0';
 		s = trim(s);
 		if (!*s)
-			return perr(p, p->line,
-				    "\"{\" must end a directive line (e.g. \"node NAME {\")");
+			return config_perr(
+				p, p->line,
+				"\"{\" must end a directive line (e.g. \"node NAME {\")");
 	}
 	w = s;
 	s += strcspn(s, " \t");
@@ -865,15 +832,15 @@ static int parse_line(struct parser *p, char *s)
 		*s++ = '\0';
 	a.rest = trim(s);
 
-	idx = lookup(p->ctx, w);
+	idx = config_lookup(p->ctx, w);
 	if (idx < 0) {
 		if (w[0] == '}')
-			return perr(p, p->line, "\"}\" must be alone on its line");
-		idx = lookup(-1, w);
+			return config_perr(p, p->line, "\"}\" must be alone on its line");
+		idx = config_lookup(-1, w);
 		if (idx < 0)
-			return perr(p, p->line, "%sunknown directive \"%s\"", p->prefix, w);
-		return perr(p, p->line, "%s\"%s\" is not allowed %s (it belongs %s)", p->prefix, w,
-			    ctx_where[p->ctx], ctx_where[directives[idx].ctx]);
+			return config_perr(p, p->line, "%sunknown directive \"%s\"", p->prefix, w);
+		return config_perr(p, p->line, "%s\"%s\" is not allowed %s (it belongs %s)",
+				   p->prefix, w, ctx_where[p->ctx], ctx_where[directives[idx].ctx]);
 	}
 	d = &directives[idx];
 	p->dir = d;
@@ -906,271 +873,6 @@ static int parse_line(struct parser *p, char *s)
 	return err;
 }
 
-/* ---- whole-file checks ------------------------------------------------ */
-
-static int finish_timers(struct parser *p)
-{
-	struct hbpf_config *c = p->cfg;
-	uint64_t floor = 2ull * c->detect_mult * c->interval_ms;
-	int line = p->seen[lookup(CTX_TOP, "daemon-deadline")];
-	char a[16];
-
-	if (c->daemon_deadline_ms > floor)
-		return 0;
-	if (!line)
-		line = p->seen[lookup(CTX_TOP, "interval")];
-	if (!line)
-		line = p->seen[lookup(CTX_TOP, "detect-mult")];
-	return perr(p, line,
-		    "daemon-deadline %s must be greater than 2 x detect-mult x interval (%llums)",
-		    fmt_ms(a, sizeof(a), c->daemon_deadline_ms), (unsigned long long)floor);
-}
-
-/*
- * The link of the nodes before node ni (and of node ni before link li) that
- * uses addr, or NULL.  With ni == nnodes: any link of any node.
- */
-static const struct hbpf_cfg_link *addr_user(const struct hbpf_config *c, uint32_t addr, int ni,
-					     int li, const struct hbpf_cfg_node **owner)
-{
-	int i, j;
-
-	for (i = 0; i <= ni && i < c->nnodes; i++)
-		for (j = 0; j < (i == ni ? li : c->nlinks); j++)
-			if (c->nodes[i].links[j].addr.s_addr == addr) {
-				*owner = &c->nodes[i];
-				return &c->nodes[i].links[j];
-			}
-	return NULL;
-}
-
-/* Put a node's links in the order of "links" and check they are all there. */
-static int finish_node(struct parser *p, struct hbpf_cfg_node *n)
-{
-	const struct hbpf_config *c = p->cfg;
-	struct hbpf_cfg_link tmp[HBPF_MAX_LINKS];
-	int have[HBPF_MAX_LINKS] = {0};
-	int j, k, li;
-
-	memcpy(tmp, n->links, sizeof(tmp));
-	memset(n->links, 0, sizeof(n->links));
-	for (j = 0; j < n->nlinks; j++) {
-		for (li = 0; li < c->nlinks; li++)
-			if (!strcmp(c->link_names[li], tmp[j].name))
-				break;
-		if (li == c->nlinks)
-			return perr(p, tmp[j].line,
-				    "node %s: link \"%s\" is not one of the \"links\" (line %d)",
-				    n->name, tmp[j].name, p->seen[lookup(CTX_TOP, "links")]);
-		n->links[li] = tmp[j];
-		have[li] = 1;
-	}
-	for (li = 0; li < c->nlinks; li++)
-		if (!have[li])
-			return perr(p, n->line, "node %s: missing \"link %s IFNAME ADDRESS\"",
-				    n->name, c->link_names[li]);
-	n->nlinks = c->nlinks;
-	/* Two links on one interface would not be independent paths. */
-	for (j = 0; j < c->nlinks; j++)
-		for (k = 0; k < j; k++)
-			if (!strcmp(n->links[j].ifname, n->links[k].ifname))
-				return perr(p, n->links[j].line,
-					    "node %s: interface %s already carries link %s",
-					    n->name, n->links[j].ifname, n->links[k].name);
-	return 0;
-}
-
-static int finish_nodes(struct parser *p)
-{
-	const struct hbpf_config *c = p->cfg;
-	const struct hbpf_cfg_link *x, *y;
-	const struct hbpf_cfg_node *owner;
-	char ip[INET_ADDRSTRLEN];
-	int i, j, err;
-
-	for (i = 0; i < c->nnodes; i++) {
-		err = finish_node(p, &p->cfg->nodes[i]);
-		if (err)
-			return err;
-	}
-	/* Every heartbeat address must be unique in the cluster. */
-	for (i = 0; i < c->nnodes; i++)
-		for (j = 0; j < c->nlinks; j++) {
-			x = &c->nodes[i].links[j];
-			y = addr_user(c, x->addr.s_addr, i, j, &owner);
-			if (!y)
-				continue;
-			inet_ntop(AF_INET, &x->addr, ip, sizeof(ip));
-			return perr(p, x->line,
-				    "node %s: address %s is already used by node %s link %s "
-				    "(line %d)",
-				    c->nodes[i].name, ip, owner->name, y->name, y->line);
-		}
-	return 0;
-}
-
-static int finish_set(struct parser *p, struct hbpf_cfg_set *s)
-{
-	const struct hbpf_config *c = p->cfg;
-	const struct hbpf_cfg_node *n;
-	const struct hbpf_cfg_link *x;
-	char ip[INET_ADDRSTRLEN], mac[18];
-	int i = s->id, j;
-
-	for (j = 0; j < p->set_nnames[i]; j++) {
-		n = hbpf_config_node(c, p->set_names[i][j]);
-		if (!n)
-			return perr(p, p->set_nodes_line[i], "set %s: node \"%s\" is not defined",
-				    s->name, p->set_names[i][j]);
-		s->prio[j] = n->id;
-	}
-	s->nnodes = p->set_nnames[i];
-	for (j = s->nnodes; j < HBPF_MAX_NODES; j++)
-		s->prio[j] = HBPF_NODE_NONE;
-	if (!p->set_vmac_line[i]) {
-		/* 02:00 + the first VIP, as in Barber's paper: stable, unicast, local. */
-		s->vmac[0] = 0x02;
-		s->vmac[1] = 0x00;
-		memcpy(&s->vmac[2], &s->vips[0].addr.s_addr, 4);
-	}
-	for (j = 0; j < i; j++)
-		if (!memcmp(c->sets[j].vmac, s->vmac, 6)) {
-			fmt_mac(mac, sizeof(mac), s->vmac);
-			return perr(p, p->set_vmac_line[i] ? p->set_vmac_line[i] : s->line,
-				    "set %s: vmac %s is already used by set %s", s->name, mac,
-				    c->sets[j].name);
-		}
-	for (j = 0; j < s->nvips; j++) {
-		x = addr_user(c, s->vips[j].addr.s_addr, c->nnodes, 0, &n);
-		if (!x)
-			continue;
-		inet_ntop(AF_INET, &x->addr, ip, sizeof(ip));
-		return perr(p, s->vips[j].line, "set %s: vip %s is the address of node %s link %s",
-			    s->name, ip, n->name, x->name);
-	}
-	return 0;
-}
-
-/* Resolve a set's "diskgroup" lines; a group moves with one set only. */
-static int finish_set_dgs(struct parser *p, struct hbpf_cfg_set *s)
-{
-	struct hbpf_config *c = p->cfg;
-	const struct hbpf_cfg_dg *g;
-	int i = s->id, j, k, gi;
-
-	for (j = 0; j < p->set_ndgs[i]; j++) {
-		g = hbpf_config_dg(c, p->set_dg_names[i][j]);
-		if (!g)
-			return perr(p, p->set_dg_line[i][j],
-				    "set %s: disk group \"%s\" is not defined", s->name,
-				    p->set_dg_names[i][j]);
-		gi = (int)(g - c->dgs);
-		if (g->set >= 0) {
-			/* bounded: set g->set listed this group, that is how it got it */
-			for (k = 0; strcmp(p->set_dg_names[g->set][k], g->name); k++)
-				;
-			return perr(p, p->set_dg_line[i][j],
-				    "set %s: disk group \"%s\" already belongs to set %s (line %d)",
-				    s->name, g->name, c->sets[g->set].name,
-				    p->set_dg_line[g->set][k]);
-		}
-		c->dgs[gi].set = i;
-		s->dgs[j] = (uint8_t)gi;
-	}
-	s->ndgs = p->set_ndgs[i];
-	return 0;
-}
-
-static int finish_sets(struct parser *p)
-{
-	int i, err;
-
-	for (i = 0; i < p->cfg->nsets; i++) {
-		err = finish_set(p, &p->cfg->sets[i]);
-		if (!err)
-			err = finish_set_dgs(p, &p->cfg->sets[i]);
-		if (err)
-			return err;
-	}
-	return 0;
-}
-
-/* Put per-node metadata paths at their node's id, once every node is known. */
-static int finish_dg(struct parser *p, struct hbpf_cfg_dg *g)
-{
-	int gi = (int)(g - p->cfg->dgs), k;
-	char tmp[HBPF_MAX_NODES][HBPF_PATH_MAX];
-	const struct hbpf_cfg_node *n;
-
-	memcpy(tmp, g->meta_node, sizeof(tmp));
-	memset(g->meta_node, 0, sizeof(g->meta_node));
-	for (k = 0; k < p->dg_nover[gi]; k++) {
-		n = hbpf_config_node(p->cfg, p->dg_over_node[gi][k]);
-		if (!n)
-			return perr(p, p->dg_over_line[gi][k],
-				    "diskgroup %s: meta: node \"%s\" is not defined", g->name,
-				    p->dg_over_node[gi][k]);
-		strcpy(g->meta_node[n->id], tmp[k]);
-	}
-	return 0;
-}
-
-/*
- * Two groups on one metadata device would overwrite each other's header and
- * leases: check the path every node would use.
- */
-static int finish_dgs(struct parser *p)
-{
-	const struct hbpf_config *c = p->cfg;
-	const struct hbpf_cfg_dg *g, *h;
-	const char *a;
-	int i, j, k, err;
-
-	for (i = 0; i < c->ndgs; i++) {
-		err = finish_dg(p, &p->cfg->dgs[i]);
-		if (err)
-			return err;
-	}
-	for (i = 0; i < c->ndgs; i++)
-		for (j = 0; j < i; j++)
-			for (k = 0; k < c->nnodes; k++) {
-				g = &c->dgs[i];
-				h = &c->dgs[j];
-				a = hbpf_config_dg_meta(g, c->nodes[k].id);
-				if (strcmp(a, hbpf_config_dg_meta(h, c->nodes[k].id)))
-					continue;
-				return perr(p, g->line,
-					    "diskgroup %s: node %s would use %s, the metadata "
-					    "device of diskgroup %s (line %d)",
-					    g->name, c->nodes[k].name, a, h->name, h->line);
-			}
-	return 0;
-}
-
-static int finish(struct parser *p)
-{
-	int err;
-
-	if (p->ctx != CTX_TOP)
-		return perr(p, p->block_line[p->ctx], "%sblock is not closed (missing \"}\")",
-			    p->prefix);
-	if (!p->seen[lookup(CTX_TOP, "cluster")])
-		return perr(p, 0, "missing \"cluster\" (required)");
-	if (!p->seen[lookup(CTX_TOP, "links")])
-		return perr(p, 0, "missing \"links\" (required)");
-	if (!p->cfg->nnodes)
-		return perr(p, 0,
-			    "no node defined (at least one \"node NAME {\" block is required)");
-	err = finish_timers(p);
-	if (!err)
-		err = finish_nodes(p);
-	if (!err)
-		err = finish_dgs(p);
-	if (!err)
-		err = finish_sets(p);
-	return err;
-}
-
 /* Control bytes would make both the parse and the error message unreadable. */
 static int check_bytes(struct parser *p, const char *s, size_t n)
 {
@@ -1178,8 +880,8 @@ static int check_bytes(struct parser *p, const char *s, size_t n)
 
 	for (i = 0; i < n; i++)
 		if (((unsigned char)s[i] < 0x20 && s[i] != '\t') || s[i] == 0x7f)
-			return perr(p, p->line, "control character 0x%02x in column %zu", s[i],
-				    i + 1);
+			return config_perr(p, p->line, "control character 0x%02x in column %zu",
+					   s[i], i + 1);
 	return 0;
 }
 
@@ -1197,9 +899,10 @@ static int parse_text(struct parser *p, const char *text, size_t len)
 		pos += n + (nl ? 1 : 0);
 		p->line++;
 		if (memchr(start, '\0', n))
-			return perr(p, p->line, "NUL byte in line");
+			return config_perr(p, p->line, "NUL byte in line");
 		if (n > LINE_MAX_BYTES)
-			return perr(p, p->line, "line is longer than %d bytes", LINE_MAX_BYTES);
+			return config_perr(p, p->line, "line is longer than %d bytes",
+					   LINE_MAX_BYTES);
 		memcpy(buf, start, n);
 		buf[n] = '\0';
 		if (n && buf[n - 1] == '\r')
@@ -1210,7 +913,7 @@ static int parse_text(struct parser *p, const char *text, size_t len)
 		if (err)
 			return err;
 	}
-	return finish(p);
+	return config_finish(p);
 }
 
 int hbpf_config_parse(const char *name, const char *text, size_t len, struct hbpf_config *cfg,
@@ -1351,95 +1054,4 @@ const char *hbpf_config_dg_meta(const struct hbpf_cfg_dg *dg, int node_id)
 	if (node_id >= 0 && node_id < HBPF_MAX_NODES && dg->meta_node[node_id][0])
 		return dg->meta_node[node_id];
 	return dg->meta;
-}
-
-static void dump_dg(const struct hbpf_config *cfg, const struct hbpf_cfg_dg *g, FILE *out)
-{
-	char a[16];
-	int i;
-
-	fprintf(out, "diskgroup %s: set %s, fsck-parallel %u, kill-grace %s\n", g->name,
-		g->set >= 0 ? cfg->sets[g->set].name : "(none)", g->fsck_parallel,
-		fmt_ms(a, sizeof(a), g->kill_grace_ms));
-	fprintf(out, "  meta: %s\n", g->meta);
-	for (i = 0; i < HBPF_MAX_NODES; i++) {
-		const struct hbpf_cfg_node *n = hbpf_config_node_by_id(cfg, i);
-
-		if (g->meta_node[i][0])
-			fprintf(out, "  meta on %s: %s\n", n ? n->name : "?", g->meta_node[i]);
-	}
-}
-
-static void dump_set(const struct hbpf_config *cfg, const struct hbpf_cfg_set *s, FILE *out)
-{
-	char ip[INET_ADDRSTRLEN], mac[18], a[16], b[16];
-	int i;
-
-	fmt_mac(mac, sizeof(mac), s->vmac);
-	fprintf(out, "set %s: id %u, vmac %s, autofailover %s, failback %s\n", s->name, s->id, mac,
-		s->autofailover ? "yes" : "no",
-		s->failback == HBPF_FAILBACK_AUTO ? "auto" : "manual");
-	fprintf(out, "  vips:");
-	for (i = 0; i < s->nvips; i++) {
-		inet_ntop(AF_INET, &s->vips[i].addr, ip, sizeof(ip));
-		fprintf(out, " %s/%u", ip, s->vips[i].prefix);
-	}
-	fprintf(out, "\n  takeover order:");
-	for (i = 0; i < s->nnodes; i++) {
-		const struct hbpf_cfg_node *n = hbpf_config_node_by_id(cfg, s->prio[i]);
-
-		fprintf(out, " %s", n ? n->name : "?");
-	}
-	fprintf(out, "\n");
-	if (s->ndgs) {
-		fprintf(out, "  diskgroups:");
-		for (i = 0; i < s->ndgs; i++)
-			fprintf(out, " %s", cfg->dgs[s->dgs[i]].name);
-		fprintf(out, "\n");
-	}
-	for (i = 0; i < s->nservices; i++) {
-		const struct hbpf_cfg_service *v = &s->services[i];
-
-		fprintf(out, "  service %s: timeout %s, monitor every %s\n", v->name,
-			fmt_ms(a, sizeof(a), v->timeout_ms),
-			fmt_ms(b, sizeof(b), v->monitor_interval_ms));
-		fprintf(out, "    start: %s\n    stop: %s\n    monitor: %s\n", v->start, v->stop,
-			v->monitor[0] ? v->monitor : "(none)");
-	}
-}
-
-void hbpf_config_dump(const struct hbpf_config *cfg, FILE *out)
-{
-	char ip[INET_ADDRSTRLEN], a[16], b[16], c[16];
-	int i, j;
-
-	fprintf(out, "config %s: cluster %u, port %u\n", cfg->path, cfg->cluster, cfg->port);
-	fprintf(out,
-		"timers: interval %s, detect-mult %u: peer dead after %s; daemon-deadline %s\n",
-		fmt_ms(a, sizeof(a), cfg->interval_ms), cfg->detect_mult,
-		fmt_ms(b, sizeof(b), cfg->detect_mult * cfg->interval_ms),
-		fmt_ms(c, sizeof(c), cfg->daemon_deadline_ms));
-	fprintf(out, "garp: %u announcements, %s apart\n", cfg->garp_count,
-		fmt_ms(a, sizeof(a), cfg->garp_spacing_ms));
-	fprintf(out, "notify: %s\n", cfg->notify[0] ? cfg->notify : "(none)");
-	fprintf(out, "socket-group: %s\n",
-		cfg->socket_group[0] ? cfg->socket_group : "(root only)");
-	fprintf(out, "links:");
-	for (i = 0; i < cfg->nlinks; i++)
-		fprintf(out, " %d=%s", i, cfg->link_names[i]);
-	fprintf(out, "\n");
-	for (i = 0; i < cfg->nnodes; i++) {
-		const struct hbpf_cfg_node *n = &cfg->nodes[i];
-
-		fprintf(out, "node %s: id %u, public %s\n", n->name, n->id, n->public_if);
-		for (j = 0; j < n->nlinks; j++) {
-			inet_ntop(AF_INET, &n->links[j].addr, ip, sizeof(ip));
-			fprintf(out, "  link %d %s: %s %s\n", j, n->links[j].name,
-				n->links[j].ifname, ip);
-		}
-	}
-	for (i = 0; i < cfg->ndgs; i++)
-		dump_dg(cfg, &cfg->dgs[i], out);
-	for (i = 0; i < cfg->nsets; i++)
-		dump_set(cfg, &cfg->sets[i], out);
 }

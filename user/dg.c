@@ -10,137 +10,34 @@
  * that the caller may start the next operation (or close) from its callback.
  * Times are CLOCK_MONOTONIC nanoseconds (the caller's now_ns, proc_now_ns()
  * in I/O callbacks).
+ *
+ * This file holds the metadata side: the header and heartbeat reads, the
+ * lease writes and decisions, release, the tick and open/close.  The volume
+ * side (member checks, fsck, mount, unmount) is in dgvol.c; the state both
+ * share is in dgvol.h.
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
-#include "dg.h"
-#include "lease.h"
+#include "dgvol.h"
 #include "log.h"
-#include "proc.h"
 
-#define MS 1000000ull
 #define HB_BLOCKS (1 + DGM_MAX_NODES) /* owner record + every slot, one read */
 #define HB_LEN (HB_BLOCKS * DGM_BLOCK)
 #define HDR_RETRY_NS (1000 * MS)
 #define LOG_EVERY_NS (1000 * MS)
-#define UMOUNT_RETRY_NS (100 * MS)
-#define BTRFS_SB_OFF 65536
 #define W_OWN 1u
 #define W_SLOT 2u
 
-/* Steps of the running operation (g->step). */
-enum {
-	ST_IDLE,
-	ST_FIN,	     /* finished; done() is delivered by the next tick */
-	A_HDR_QUEUE, /* header read wanted while the open-time one still runs */
-	A_HDR,	     /* header read in flight */
-	A_MEMBERS,   /* superblock reads of the member volumes in flight */
-	A_OBSERVE,   /* deciding on every heartbeat read */
-	A_CLAIM,     /* owner + slot claim writes in flight */
-	A_SETTLE,    /* waiting for lease_settle_at() */
-	A_CONFIRM,   /* owner re-read in flight */
-	F_RUN,	     /* checkers running */
-	M_RUN,	     /* one mount helper at a time */
-	U_TERM,	     /* fuser -TERM, one volume at a time */
-	U_GRACE,     /* kill_grace before SIGKILL */
-	U_KILL,	     /* fuser -KILL */
-	U_UMOUNT,    /* umount, reverse order */
-	U_RETRY,     /* a busy umount is retried shortly (never lazily) */
-	R_IOWAIT,    /* in-flight lease writes must land before the release ones */
-	R_READ,	     /* fresh owner read in flight */
-	R_WRITE,     /* release writes in flight */
-};
-
-/* Per-volume fsck result. */
-enum { FS_NONE, FS_SKIP, FS_PENDING, FS_RUN, FS_OK, FS_FAIL };
-
-struct dg_vol {
-	struct dg *g;
-	int idx;
-	struct proc proc;
-	struct watch w;
-	int running; /* child spawned and not reaped */
-	int killed;  /* we killed it on its deadline */
-	int fsck;    /* FS_* */
-	int mounted; /* by this engine */
-	uint64_t fsck_ms, mount_ms;
-	/* member check */
-	int fd;
-	struct uop op;
-	unsigned char *buf;
-	int err;
-	char why[200];
-};
-
-struct rlim {
-	uint64_t at;
-	unsigned n;
-};
-
-struct dg {
-	char name[DGM_NAME_MAX];
-	char meta[DGM_PATH_MAX];
-	struct dg_params p;
-	struct loop *loop;
-	const struct dg_ops *ops;
-	void *arg;
-	int fd;
-	int closing;
-	int inflight; /* uops and watches the ring still owes us */
-
-	unsigned char *hbuf, *rbuf, *obuf, *sbuf, *vbufs;
-	struct uop hdr_op, hb_op, own_op, slot_op;
-	unsigned wmask; /* W_OWN/W_SLOT: the running operation's writes in flight */
-	int werr;	/* their first error */
-
-	struct dgm_header hdr;
-	int hdr_ok;
-	uint64_t hdr_retry_ns;
-	char hdr_why[160];
-
-	struct lease lease;
-	struct dgm_owner owner;
-	int owner_ok;
-	char owner_why[160];
-	uint32_t slot_bad; /* slots that failed to decode on the last read */
-	uint64_t next_hb_ns, read_ok_ns, next_renew_ns;
-	int renewing, held, lost_sent;
-	char io_why[160];
-	struct rlim io_rl, dec_rl;
-
-	struct dg_vol vol[DGM_MAX_VOLUMES];
-	int order[DGM_MAX_VOLUMES]; /* mount order */
-
-	/* the running operation */
-	int op, step, force, pending, cur, any_found, tries, failed;
-	uint64_t op_ns, step_ns, wait_until_ns, settle_ns;
-	int wait_logged;
-	unsigned running;
-	uint64_t sum_ms, fsck_ms, mount_ms;
-	int fin_err;
-	char why[256];
-};
-
 static const char *const op_name[] = {"", "acquire", "fsck", "mount", "unmount", "release"};
 
-static uint64_t ms_since(uint64_t t0, uint64_t now)
-{
-	return now > t0 ? (now - t0) / MS : 0;
-}
-
-static void finish(struct dg *g, int err, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static void finish(struct dg *g, int err, const char *fmt, ...)
+void dg_finish(struct dg *g, int err, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -193,7 +90,7 @@ static void maybe_free(struct dg *g)
 }
 
 /* Every ring completion of ours starts here; 1 when g is closing (and maybe freed). */
-static int ring_back(struct dg *g)
+int dg_ring_back(struct dg *g)
 {
 	g->inflight--;
 	if (!g->closing)
@@ -202,7 +99,7 @@ static int ring_back(struct dg *g)
 	return 1;
 }
 
-static int submit_read(struct dg *g, struct uop *op, void *buf, unsigned len, uint64_t off, int fd)
+int dg_submit_read(struct dg *g, struct uop *op, void *buf, unsigned len, uint64_t off, int fd)
 {
 	int err = loop_read(g->loop, op, fd, buf, len, off);
 
@@ -222,7 +119,6 @@ static int submit_write(struct dg *g, struct uop *op, const void *buf, uint64_t 
 
 /* ---- metadata: header, heartbeat reads, lease writes ---------------------- */
 
-static void acq_members(struct dg *g);
 static void acq_decide(struct dg *g, uint64_t now);
 static void acq_confirm(struct dg *g);
 static void rel_write(struct dg *g, int read_err);
@@ -234,7 +130,7 @@ static void hdr_done(struct uop *op, int res)
 	struct dgm_header h;
 	char why[160];
 
-	if (ring_back(g))
+	if (dg_ring_back(g))
 		return;
 	acq = g->op == DG_OP_ACQUIRE && g->step == A_HDR;
 	if (res != DGM_BLOCK) {
@@ -252,7 +148,7 @@ static void hdr_done(struct uop *op, int res)
 	if (err) {
 		snprintf(g->hdr_why, sizeof(g->hdr_why), "%s", why);
 		if (acq)
-			finish(g, err, "%s", why);
+			dg_finish(g, err, "%s", why);
 		else
 			rl_warn(g, &g->dec_rl, why);
 		return;
@@ -272,14 +168,14 @@ static void hdr_done(struct uop *op, int res)
 	g->hdr_ok = 1;
 	g->hdr_why[0] = 0;
 	if (acq)
-		acq_members(g);
+		dg_acq_members(g);
 }
 
 static int hdr_read(struct dg *g)
 {
 	g->hdr_op.cb = hdr_done;
 	g->hdr_op.arg = g;
-	return submit_read(g, &g->hdr_op, g->hbuf, DGM_BLOCK, 0, g->fd);
+	return dg_submit_read(g, &g->hdr_op, g->hbuf, DGM_BLOCK, 0, g->fd);
 }
 
 static void hb_decode(struct dg *g, uint64_t now)
@@ -329,13 +225,13 @@ static void hb_done(struct uop *op, int res)
 	struct dg *g = op->arg;
 	uint64_t now;
 
-	if (ring_back(g))
+	if (dg_ring_back(g))
 		return;
 	now = proc_now_ns();
 	if (res != HB_LEN) {
 		io_error(g, "heartbeat read", res);
 		if (g->op == DG_OP_ACQUIRE && (g->step == A_OBSERVE || g->step == A_CONFIRM))
-			finish(g, res < 0 ? res : -EIO, "metadata %s: %s", g->meta, g->io_why);
+			dg_finish(g, res < 0 ? res : -EIO, "metadata %s: %s", g->meta, g->io_why);
 		else if (g->op == DG_OP_RELEASE && g->step == R_READ)
 			rel_write(g, res < 0 ? res : -EIO);
 		return;
@@ -357,13 +253,13 @@ static void hb_done(struct uop *op, int res)
 		rel_write(g, 0);
 }
 
-static int hb_read(struct dg *g, uint64_t now)
+int dg_hb_read(struct dg *g, uint64_t now)
 {
 	int err;
 
 	g->hb_op.cb = hb_done;
 	g->hb_op.arg = g;
-	err = submit_read(g, &g->hb_op, g->rbuf, HB_LEN, DGM_BLOCK, g->fd);
+	err = dg_submit_read(g, &g->hb_op, g->rbuf, HB_LEN, DGM_BLOCK, g->fd);
 	if (err)
 		io_error(g, "heartbeat read submit", err);
 	g->next_hb_ns = now + g->lease.renew_ns;
@@ -379,7 +275,7 @@ static void write_done(struct uop *op, int res)
 	int slot = op == &g->slot_op;
 	int err = res == DGM_BLOCK ? 0 : res < 0 ? res : -EIO;
 
-	if (ring_back(g))
+	if (dg_ring_back(g))
 		return;
 	if (err)
 		io_error(g, slot ? "slot write" : "owner write", res);
@@ -435,163 +331,7 @@ static void renew(struct dg *g, uint64_t now)
 	g->next_renew_ns = now + g->lease.renew_ns;
 }
 
-/* ---- acquire --------------------------------------------------------------- */
-
-static int uuid_zero(const uint8_t u[16])
-{
-	for (int i = 0; i < 16; i++)
-		if (u[i])
-			return 0;
-	return 1;
-}
-
-static void uuid_str(const uint8_t u[16], char out[37])
-{
-	snprintf(out, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
-		 u[0], u[1], u[2], u[3], u[4], u[5], u[6], u[7], u[8], u[9], u[10], u[11], u[12],
-		 u[13], u[14], u[15]);
-}
-
-static int is_ext(const char *t)
-{
-	return !strcmp(t, "ext2") || !strcmp(t, "ext3") || !strcmp(t, "ext4");
-}
-
-/* Where the filesystem's UUID lives: offset of the superblock read, and within it. */
-static int sb_where(const char *fstype, uint64_t *off)
-{
-	*off = !strcmp(fstype, "btrfs") ? BTRFS_SB_OFF : 0;
-	return is_ext(fstype) || !strcmp(fstype, "xfs") || !strcmp(fstype, "btrfs") ? 0 : -ENOTSUP;
-}
-
-/* The UUID in the superblock block just read, or NULL when its magic is not there. */
-static const uint8_t *sb_uuid(const char *fstype, const unsigned char *b)
-{
-	if (is_ext(fstype))
-		return b[1024 + 0x38] == 0x53 && b[1024 + 0x39] == 0xef ? b + 1024 + 0x68 : NULL;
-	if (!strcmp(fstype, "xfs"))
-		return !memcmp(b, "XFSB", 4) ? b + 32 : NULL;
-	return !memcmp(b + 0x40, "_BHRfS_M", 8) ? b + 0x20 : NULL;
-}
-
-static void vol_fail(struct dg_vol *v, int err, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static void vol_fail(struct dg_vol *v, int err, const char *fmt, ...)
-{
-	const struct dgm_volume *d = &v->g->hdr.vol[v->idx];
-	int n;
-	va_list ap;
-
-	v->err = err;
-	n = snprintf(v->why, sizeof(v->why), "volume %d %s: ", v->idx, d->device);
-	va_start(ap, fmt);
-	vsnprintf(v->why + n, sizeof(v->why) - (size_t)n, fmt, ap);
-	va_end(ap);
-}
-
-static void members_eval(struct dg *g, uint64_t now)
-{
-	unsigned i;
-
-	for (i = 0; i < g->hdr.nvolumes; i++)
-		if (g->vol[i].err) {
-			finish(g, g->vol[i].err, "%s", g->vol[i].why);
-			return;
-		}
-	log_info("(dg %s) %u member volumes present and matching (%llu ms)", g->name,
-		 g->hdr.nvolumes, (unsigned long long)ms_since(g->step_ns, now));
-	g->step = A_OBSERVE;
-	g->step_ns = now;
-	g->wait_logged = 0;
-	/* Decide on a fresh read at once: a free record is claimed without delay. */
-	if (!g->hb_op.busy)
-		hb_read(g, now);
-}
-
-static void vol_read_done(struct uop *op, int res)
-{
-	struct dg_vol *v = op->arg;
-	struct dg *g = v->g;
-	const struct dgm_volume *d;
-	const uint8_t *u;
-	char want[37], got[37];
-
-	close(v->fd);
-	v->fd = -1;
-	if (ring_back(g))
-		return;
-	d = &g->hdr.vol[v->idx];
-	if (res != DGM_BLOCK) {
-		vol_fail(v, res < 0 ? res : -EIO, "superblock read: %s",
-			 res < 0 ? strerror(-res) : "short read");
-	} else if (!(u = sb_uuid(d->fstype, v->buf))) {
-		vol_fail(v, -EMEDIUMTYPE, "no %s filesystem found", d->fstype);
-	} else if (memcmp(u, d->fs_uuid, 16)) {
-		uuid_str(u, got);
-		uuid_str(d->fs_uuid, want);
-		vol_fail(v, -EMEDIUMTYPE,
-			 "filesystem UUID %s does not match the header's %s: wrong disk?", got,
-			 want);
-	}
-	if (--g->pending == 0)
-		members_eval(g, proc_now_ns());
-}
-
-/* Start one member's check; its result lands in v->err (0 = fine so far). */
-static void member_check(struct dg *g, struct dg_vol *v)
-{
-	const struct dgm_volume *d = &g->hdr.vol[v->idx];
-	struct stat st;
-	uint64_t off;
-	int err;
-
-	v->err = 0;
-	if (stat(d->device, &st) < 0) {
-		vol_fail(v, -ENODEV, "not present (%s)", strerror(errno));
-		return;
-	}
-	if (!S_ISBLK(st.st_mode)) {
-		vol_fail(v, -ENODEV, "not a block device");
-		return;
-	}
-	if (uuid_zero(d->fs_uuid))
-		return;
-	if (sb_where(d->fstype, &off)) {
-		vol_fail(v, -EMEDIUMTYPE, "cannot read the UUID of a %s filesystem", d->fstype);
-		return;
-	}
-	v->fd = open(d->device, O_RDONLY | O_DIRECT | O_CLOEXEC);
-	if (v->fd < 0) {
-		vol_fail(v, -errno, "open: %s", strerror(errno));
-		return;
-	}
-	v->op.cb = vol_read_done;
-	v->op.arg = v;
-	err = submit_read(g, &v->op, v->buf, DGM_BLOCK, off, v->fd);
-	if (err) {
-		close(v->fd);
-		v->fd = -1;
-		vol_fail(v, err, "superblock read submit: %s", strerror(-err));
-		return;
-	}
-	g->pending++;
-}
-
-static void acq_members(struct dg *g)
-{
-	uint64_t now = proc_now_ns();
-	unsigned i;
-
-	g->step = A_MEMBERS;
-	g->step_ns = now;
-	g->pending = 0;
-	for (i = 0; i < g->hdr.nvolumes; i++) {
-		g->vol[i].fsck = FS_NONE;
-		member_check(g, &g->vol[i]);
-	}
-	if (g->pending == 0)
-		members_eval(g, now);
-}
+/* ---- acquire: lease decision (member checks are in dgvol.c) ------------------- */
 
 static void acq_decide(struct dg *g, uint64_t now)
 {
@@ -600,14 +340,14 @@ static void acq_decide(struct dg *g, uint64_t now)
 	int d, ov = -1, on;
 
 	if (!g->owner_ok) {
-		finish(g, -EBADMSG, "%s", g->owner_why);
+		dg_finish(g, -EBADMSG, "%s", g->owner_why);
 		return;
 	}
 	on = g->owner.node;
 	if (on != DGM_OWNER_NONE && on != g->p.self && on < DGM_MAX_NODES &&
 	    (g->slot_bad & (1u << on)) && !g->force) {
 		/* Never guess about a holder whose slot we cannot read. */
-		finish(g, -EBADMSG, "the slot of owner node %d is unreadable (see the log)", on);
+		dg_finish(g, -EBADMSG, "the slot of owner node %d is unreadable (see the log)", on);
 		return;
 	}
 	d = lease_decide(&g->lease, &g->owner, now, g->force, &ov);
@@ -633,14 +373,15 @@ static void acq_decide(struct dg *g, uint64_t now)
 			g->wait_logged = 1;
 			return;
 		}
-		finish(g, -EBUSY, "held by node %d (still renewing after %u ms, generation %llu)",
-		       on, g->hdr.lease_timeout_ms, (unsigned long long)g->owner.generation);
+		dg_finish(g, -EBUSY,
+			  "held by node %d (still renewing after %u ms, generation %llu)", on,
+			  g->hdr.lease_timeout_ms, (unsigned long long)g->owner.generation);
 		return;
 	case LD_MINE:
 		g->held = 1;
 		g->renewing = 1;
-		finish(g, 0, "already ours, generation %llu",
-		       (unsigned long long)g->owner.generation);
+		dg_finish(g, 0, "already ours, generation %llu",
+			  (unsigned long long)g->owner.generation);
 		return;
 	default:
 		break;
@@ -673,7 +414,7 @@ static void claim_written(struct dg *g)
 	if (err) {
 		g->renewing = 0;
 		lease_drop(&g->lease);
-		finish(g, err, "claim write to %s failed: %s", g->meta, strerror(-err));
+		dg_finish(g, err, "claim write to %s failed: %s", g->meta, strerror(-err));
 		return;
 	}
 	g->step = A_SETTLE;
@@ -685,492 +426,22 @@ static void acq_confirm(struct dg *g)
 	if (!g->owner_ok) {
 		g->renewing = 0;
 		lease_drop(&g->lease);
-		finish(g, -EBADMSG, "%s", g->owner_why);
+		dg_finish(g, -EBADMSG, "%s", g->owner_why);
 		return;
 	}
 	if (lease_confirm(&g->lease, &g->owner)) {
 		g->renewing = 0;
 		lease_drop(&g->lease);
-		finish(g, -EBUSY, "lost a racing claim to node %d (generation %llu)",
-		       g->owner.node == DGM_OWNER_NONE ? -1 : g->owner.node,
-		       (unsigned long long)g->owner.generation);
+		dg_finish(g, -EBUSY, "lost a racing claim to node %d (generation %llu)",
+			  g->owner.node == DGM_OWNER_NONE ? -1 : g->owner.node,
+			  (unsigned long long)g->owner.generation);
 		return;
 	}
 	g->held = 1;
 	g->lost_sent = 0;
-	finish(g, 0, "acquired generation %llu in %llu ms", (unsigned long long)g->lease.generation,
-	       (unsigned long long)ms_since(g->op_ns, proc_now_ns()));
-}
-
-/* ---- children: fsck, mount, fuser, umount ---------------------------------- */
-
-/* Append s to buf, single-quoted for /bin/sh when q. */
-static void cmd_add(char *buf, size_t len, const char *s, int q)
-{
-	size_t n = strlen(buf);
-
-	if (n && n < len - 1)
-		buf[n++] = ' ';
-	if (q && n < len - 1)
-		buf[n++] = '\'';
-	for (; *s && n < len - 5; s++) {
-		if (q && *s == '\'') {
-			memcpy(buf + n, "'\\''", 4);
-			n += 4;
-		} else {
-			buf[n++] = *s;
-		}
-	}
-	if (q && n < len - 1)
-		buf[n++] = '\'';
-	buf[n] = 0;
-}
-
-static void child_done(struct watch *w, int res);
-
-static int child_start(struct dg *g, struct dg_vol *v, const char *cmd)
-{
-	int err;
-
-	err = proc_spawn(&v->proc, cmd, NULL, (uint64_t)g->p.fsck_timeout_ms * MS);
-	if (err)
-		return err;
-	memset(&v->w, 0, sizeof(v->w));
-	v->w.fd = v->proc.pidfd;
-	v->w.events = POLLIN;
-	v->w.cb = child_done;
-	v->w.arg = v;
-	v->w.what = "dg child";
-	err = loop_watch(g->loop, &v->w);
-	if (err) {
-		proc_kill(&v->proc, SIGKILL);
-		proc_forget(&v->proc);
-		return err;
-	}
-	g->inflight++;
-	v->running = 1;
-	v->killed = 0;
-	log_debug("(dg %s) started: %s", g->name, cmd);
-	return 0;
-}
-
-/* "exit 4" or "killed by SIGKILL" or "timed out after 600000 ms". */
-static const char *child_str(struct dg *g, struct dg_vol *v, int status, char *buf, size_t len)
-{
-	if (v->killed)
-		snprintf(buf, len, "timed out after %u ms", g->p.fsck_timeout_ms);
-	else
-		proc_status_str(status, buf, len);
-	return buf;
-}
-
-static void fsck_next(struct dg *g);
-static void mount_next(struct dg *g);
-static void unmount_next(struct dg *g, uint64_t now);
-
-/* e2fsck's exit code, a bit mask: the most serious bit names it. */
-static const char *fsck_code_str(int code)
-{
-	if (code == 126 || code == 127)
-		return "e2fsck could not be run";
-	if (code & 128)
-		return "shared library error";
-	if (code & 32)
-		return "cancelled";
-	if (code & 16)
-		return "usage or syntax error";
-	if (code & 8)
-		return "operational error";
-	if (code & 4)
-		return "errors left uncorrected";
-	return "errors corrected, reboot needed";
-}
-
-static void fsck_result(struct dg *g, struct dg_vol *v, int status, uint64_t now)
-{
-	const char *dev = g->hdr.vol[v->idx].device;
-	int code = WIFEXITED(status) && !v->killed ? WEXITSTATUS(status) : -1;
-	char what[64];
-
-	v->fsck_ms = ms_since(v->proc.start_ns, now);
-	g->sum_ms += v->fsck_ms;
-	g->running--;
-	if (code == 0 || code == 1) {
-		v->fsck = FS_OK;
-		log_info("(dg %s) fsck %s: %s in %llu ms", g->name, dev,
-			 code ? "errors corrected" : "clean", (unsigned long long)v->fsck_ms);
-	} else {
-		v->fsck = FS_FAIL;
-		if (code < 0)
-			child_str(g, v, status, what, sizeof(what));
-		else
-			snprintf(what, sizeof(what), "%s (exit %d)", fsck_code_str(code), code);
-		log_warnx("(dg %s) fsck %s: %s after %llu ms: not mounting it", g->name, dev, what,
-			  (unsigned long long)v->fsck_ms);
-		if (!g->failed) {
-			g->failed = 1;
-			snprintf(g->why, sizeof(g->why), "fsck %s: %s", dev, what);
-		}
-	}
-	fsck_next(g);
-}
-
-static void mount_result(struct dg *g, struct dg_vol *v, int status, uint64_t now)
-{
-	const struct dgm_volume *d = &g->hdr.vol[v->idx];
-	char st[64];
-
-	v->mount_ms = ms_since(v->proc.start_ns, now);
-	if (WIFEXITED(status) && WEXITSTATUS(status) == 0 && !v->killed) {
-		v->mounted = 1;
-		log_info("(dg %s) mount %s on %s: %llu ms", g->name, d->device, d->mountpoint,
-			 (unsigned long long)v->mount_ms);
-		g->cur++;
-		mount_next(g);
-		return;
-	}
-	finish(g, -EIO, "mount %s on %s: %s", d->device, d->mountpoint,
-	       child_str(g, v, status, st, sizeof(st)));
-}
-
-static void unmount_result(struct dg *g, struct dg_vol *v, int status, uint64_t now)
-{
-	const struct dgm_volume *d = &g->hdr.vol[v->idx];
-	int ok = WIFEXITED(status) && WEXITSTATUS(status) == 0 && !v->killed;
-	char st[64];
-
-	if (g->step == U_TERM || g->step == U_KILL) {
-		/* fuser exits 0 when it found (and signalled) users. */
-		if (ok)
-			g->any_found = 1;
-		/* 1 is "nothing found"; anything else means fuser itself failed. */
-		if (!ok && !(WIFEXITED(status) && WEXITSTATUS(status) == 1))
-			log_warnx("(dg %s) fuser -%s %s failed: %s", g->name,
-				  g->step == U_TERM ? "TERM" : "KILL", d->mountpoint,
-				  child_str(g, v, status, st, sizeof(st)));
-		else
-			log_info("(dg %s) fuser -%s %s: %s (%llu ms)", g->name,
-				 g->step == U_TERM ? "TERM" : "KILL", d->mountpoint,
-				 ok ? "signalled its users" : "no users",
-				 (unsigned long long)ms_since(v->proc.start_ns, now));
-		g->cur++;
-	} else if (ok) {
-		v->mounted = 0;
-		log_info("(dg %s) umount %s: %llu ms", g->name, d->mountpoint,
-			 (unsigned long long)ms_since(v->proc.start_ns, now));
-		g->cur++;
-		g->tries = 0;
-	} else if (++g->tries * UMOUNT_RETRY_NS <= (uint64_t)g->p.kill_grace_ms * MS) {
-		/* Killed users may still be exiting: retry for one grace period. */
-		g->step = U_RETRY;
-		g->wait_until_ns = now + UMOUNT_RETRY_NS;
-		return;
-	} else {
-		finish(g, -EBUSY, "umount %s: %s (still in use; not detaching it lazily)",
-		       d->mountpoint, child_str(g, v, status, st, sizeof(st)));
-		return;
-	}
-	unmount_next(g, now);
-}
-
-static void child_done(struct watch *w, int res)
-{
-	struct dg_vol *v = w->arg;
-	struct dg *g = v->g;
-	int status = 0, err;
-
-	err = proc_reap(&v->proc, &status);
-	if (err == -EAGAIN && !g->closing && res >= 0) {
-		/* Not exited after all: poll again. */
-		if (loop_watch(g->loop, &v->w) == 0)
-			return;
-	}
-	if (err)
-		status = W_EXITCODE(127, 0);
-	v->running = 0;
-	if (ring_back(g))
-		return;
-	switch (g->op) {
-	case DG_OP_FSCK:
-		fsck_result(g, v, status, proc_now_ns());
-		break;
-	case DG_OP_MOUNT:
-		mount_result(g, v, status, proc_now_ns());
-		break;
-	case DG_OP_UNMOUNT:
-		unmount_result(g, v, status, proc_now_ns());
-		break;
-	default:
-		break;
-	}
-}
-
-/* ---- fsck ---------------------------------------------------------------- */
-
-static void fsck_next(struct dg *g)
-{
-	uint64_t now = proc_now_ns();
-	unsigned i;
-	char cmd[512];
-	int err;
-
-	for (i = 0; i < g->hdr.nvolumes && !g->failed && g->running < g->p.fsck_parallel; i++) {
-		struct dg_vol *v = &g->vol[i];
-		const struct dgm_volume *d = &g->hdr.vol[i];
-
-		if (v->fsck != FS_PENDING)
-			continue;
-		cmd[0] = 0;
-		cmd_add(cmd, sizeof(cmd), d->fsck == DGM_FSCK_FORCE ? "e2fsck -f -p" : "e2fsck -p",
-			0);
-		cmd_add(cmd, sizeof(cmd), d->device, 1);
-		/* The checker's report belongs in the log (stderr), not on our stdout. */
-		cmd_add(cmd, sizeof(cmd), ">&2", 0);
-		err = child_start(g, v, cmd);
-		if (err) {
-			v->fsck = FS_FAIL;
-			g->failed = 1;
-			snprintf(g->why, sizeof(g->why), "fsck %s: cannot start e2fsck: %s",
-				 d->device, strerror(-err));
-			break;
-		}
-		v->fsck = FS_RUN;
-		g->running++;
-		log_info("(dg %s) fsck %s: started (%u running)", g->name, d->device, g->running);
-	}
-	if (g->running)
-		return;
-	g->fsck_ms = ms_since(g->op_ns, now);
-	if (g->failed) {
-		/* finish() formats from g->why: keep a copy. */
-		char why[sizeof(g->why)];
-
-		snprintf(why, sizeof(why), "%s", g->why);
-		finish(g, -EIO, "%s", why);
-		return;
-	}
-	finish(g, 0, "%u volumes checked in %llu ms (sum %llu ms, parallel %u)", g->pending,
-	       (unsigned long long)g->fsck_ms, (unsigned long long)g->sum_ms, g->p.fsck_parallel);
-}
-
-int dg_fsck(struct dg *g)
-{
-	unsigned i;
-
-	if (g->op)
-		return -EBUSY;
-	if (!g->held)
-		return -EPERM;
-	g->op = DG_OP_FSCK;
-	g->step = F_RUN;
-	g->op_ns = proc_now_ns();
-	g->failed = 0;
-	g->running = 0;
-	g->pending = 0;
-	g->sum_ms = 0;
-	for (i = 0; i < g->hdr.nvolumes; i++) {
-		const struct dgm_volume *d = &g->hdr.vol[i];
-		struct dg_vol *v = &g->vol[i];
-
-		v->fsck_ms = 0;
-		if (d->fsck == DGM_FSCK_NEVER || !is_ext(d->fstype)) {
-			v->fsck = FS_SKIP;
-			log_info("(dg %s) fsck %s: skipped (%s)", g->name, d->device,
-				 d->fsck == DGM_FSCK_NEVER ? "policy never" :
-							     "the filesystem recovers on mount");
-			continue;
-		}
-		v->fsck = FS_PENDING;
-		g->pending++;
-	}
-	fsck_next(g);
-	return 0;
-}
-
-/* ---- mount ----------------------------------------------------------------- */
-
-static int mp_depth(const char *p)
-{
-	int n = 0;
-
-	for (; *p; p++)
-		if (*p == '/' && p[1] && p[1] != '/')
-			n++;
-	return n;
-}
-
-static void sort_order(struct dg *g)
-{
-	unsigned i, j, n = g->hdr.nvolumes;
-
-	for (i = 0; i < n; i++)
-		g->order[i] = (int)i;
-	/* Insertion sort: at most DGM_MAX_VOLUMES entries. */
-	for (i = 1; i < n; i++) {
-		int x = g->order[i];
-		const struct dgm_volume *a = &g->hdr.vol[x];
-
-		for (j = i; j > 0; j--) {
-			const struct dgm_volume *b = &g->hdr.vol[g->order[j - 1]];
-
-			if (b->order < a->order ||
-			    (b->order == a->order &&
-			     mp_depth(b->mountpoint) <= mp_depth(a->mountpoint)))
-				break;
-			g->order[j] = g->order[j - 1];
-		}
-		g->order[j] = x;
-	}
-}
-
-static int mkdir_p(const char *path)
-{
-	char buf[DGM_PATH_MAX];
-	size_t i;
-
-	snprintf(buf, sizeof(buf), "%s", path);
-	for (i = 1;; i++) {
-		char c = buf[i];
-
-		if (c != '/' && c)
-			continue;
-		buf[i] = 0;
-		if (mkdir(buf, 0755) < 0 && errno != EEXIST)
-			return -errno;
-		buf[i] = c;
-		if (!c)
-			return 0;
-	}
-}
-
-static void mount_next(struct dg *g)
-{
-	uint64_t now = proc_now_ns();
-	char cmd[768];
-	int err;
-
-	for (; g->cur < (int)g->hdr.nvolumes; g->cur++) {
-		struct dg_vol *v = &g->vol[g->order[g->cur]];
-		const struct dgm_volume *d = &g->hdr.vol[v->idx];
-
-		if (v->mounted)
-			continue;
-		err = mkdir_p(d->mountpoint);
-		if (err) {
-			finish(g, err, "mkdir %s: %s", d->mountpoint, strerror(-err));
-			return;
-		}
-		snprintf(cmd, sizeof(cmd), "mount -t");
-		cmd_add(cmd, sizeof(cmd), d->fstype, 1);
-		if (d->options[0]) {
-			cmd_add(cmd, sizeof(cmd), "-o", 0);
-			cmd_add(cmd, sizeof(cmd), d->options, 1);
-		}
-		cmd_add(cmd, sizeof(cmd), d->device, 1);
-		cmd_add(cmd, sizeof(cmd), d->mountpoint, 1);
-		cmd_add(cmd, sizeof(cmd), ">&2", 0);
-		err = child_start(g, v, cmd);
-		if (err)
-			finish(g, err, "mount %s: cannot start: %s", d->device, strerror(-err));
-		return;
-	}
-	g->mount_ms = ms_since(g->op_ns, now);
-	finish(g, 0, "%u volumes mounted in %llu ms", g->hdr.nvolumes,
-	       (unsigned long long)g->mount_ms);
-}
-
-int dg_mount(struct dg *g)
-{
-	unsigned i;
-
-	if (g->op)
-		return -EBUSY;
-	if (!g->held)
-		return -EPERM;
-	g->op = DG_OP_MOUNT;
-	g->step = M_RUN;
-	g->op_ns = proc_now_ns();
-	g->cur = 0;
-	sort_order(g);
-	/* A group whose fsck failed is not mounted at all, not even in part. */
-	for (i = 0; i < g->hdr.nvolumes; i++)
-		if (g->vol[i].fsck == FS_FAIL || g->vol[i].fsck == FS_PENDING ||
-		    g->vol[i].fsck == FS_RUN) {
-			finish(g, -EIO, "%s: fsck did not pass: not mounting the group",
-			       g->hdr.vol[i].device);
-			return 0;
-		}
-	mount_next(g);
-	return 0;
-}
-
-/* ---- unmount --------------------------------------------------------------- */
-
-/* Next mounted volume at or after g->cur in reverse mount order, or NULL. */
-static struct dg_vol *unmount_vol(struct dg *g)
-{
-	int n = (int)g->hdr.nvolumes;
-
-	for (; g->cur < n; g->cur++) {
-		struct dg_vol *v = &g->vol[g->order[n - 1 - g->cur]];
-
-		if (v->mounted)
-			return v;
-	}
-	return NULL;
-}
-
-static void unmount_next(struct dg *g, uint64_t now)
-{
-	struct dg_vol *v = unmount_vol(g);
-	char cmd[512];
-	int err;
-
-	if (!v) {
-		if (g->step == U_TERM && g->any_found) {
-			g->step = U_GRACE;
-			g->wait_until_ns = now + (uint64_t)g->p.kill_grace_ms * MS;
-			return;
-		}
-		if (g->step == U_TERM || g->step == U_KILL) {
-			g->step = U_UMOUNT;
-			g->cur = 0;
-			g->tries = 0;
-			v = unmount_vol(g);
-		}
-		if (!v) {
-			finish(g, 0, "unmounted in %llu ms",
-			       (unsigned long long)ms_since(g->op_ns, now));
-			return;
-		}
-	}
-	if (g->step == U_UMOUNT) {
-		snprintf(cmd, sizeof(cmd), "umount");
-	} else {
-		/* -M: only if it still is a mountpoint, never the filesystem under it. */
-		snprintf(cmd, sizeof(cmd), "fuser -s -M -k %s -m",
-			 g->step == U_TERM ? "-TERM" : "-KILL");
-	}
-	cmd_add(cmd, sizeof(cmd), g->hdr.vol[v->idx].mountpoint, 1);
-	/* fuser complains about every /proc entry it may not stat: noise. */
-	cmd_add(cmd, sizeof(cmd), g->step == U_UMOUNT ? ">&2" : "2>/dev/null", 0);
-	err = child_start(g, v, cmd);
-	if (err)
-		finish(g, err, "cannot start \"%s\": %s", cmd, strerror(-err));
-}
-
-int dg_unmount(struct dg *g)
-{
-	if (g->op)
-		return -EBUSY;
-	g->op = DG_OP_UNMOUNT;
-	g->step = U_TERM;
-	g->op_ns = proc_now_ns();
-	g->cur = 0;
-	g->any_found = 0;
-	sort_order(g);
-	unmount_next(g, g->op_ns);
-	return 0;
+	dg_finish(g, 0, "acquired generation %llu in %llu ms",
+		  (unsigned long long)g->lease.generation,
+		  (unsigned long long)ms_since(g->op_ns, proc_now_ns()));
 }
 
 /* ---- release --------------------------------------------------------------- */
@@ -1223,21 +494,21 @@ static void rel_written(struct dg *g)
 
 	lease_drop(&g->lease);
 	if (g->fin_err) {
-		finish(g, g->fin_err,
-		       "cannot read the owner record (%s): slot cleared, owner record "
-		       "left as it was",
-		       strerror(-g->fin_err));
+		dg_finish(g, g->fin_err,
+			  "cannot read the owner record (%s): slot cleared, owner record "
+			  "left as it was",
+			  strerror(-g->fin_err));
 		return;
 	}
 	if (err) {
-		finish(g, err, "release write to %s failed: %s", g->meta, strerror(-err));
+		dg_finish(g, err, "release write to %s failed: %s", g->meta, strerror(-err));
 		return;
 	}
 	if (g->tries)
 		g->owner.node = DGM_OWNER_NONE;
-	finish(g, 0, "%s in %llu ms",
-	       g->tries ? "owner record freed" : "owner record not ours, left as it was",
-	       (unsigned long long)ms_since(g->op_ns, proc_now_ns()));
+	dg_finish(g, 0, "%s in %llu ms",
+		  g->tries ? "owner record freed" : "owner record not ours, left as it was",
+		  (unsigned long long)ms_since(g->op_ns, proc_now_ns()));
 }
 
 int dg_release(struct dg *g)
@@ -1251,8 +522,8 @@ int dg_release(struct dg *g)
 	for (i = 0; i < g->hdr.nvolumes; i++)
 		if (g->vol[i].mounted) {
 			/* Freeing the lease now would let another node mount it too. */
-			finish(g, -EBUSY, "%s is still mounted on %s: not releasing",
-			       g->hdr.vol[i].device, g->hdr.vol[i].mountpoint);
+			dg_finish(g, -EBUSY, "%s is still mounted on %s: not releasing",
+				  g->hdr.vol[i].device, g->hdr.vol[i].mountpoint);
 			return 0;
 		}
 	g->held = 0;
@@ -1276,8 +547,8 @@ int dg_acquire(struct dg *g, int force)
 	g->op_ns = proc_now_ns();
 	g->force = force;
 	if (g->held) {
-		finish(g, 0, "already held, generation %llu",
-		       (unsigned long long)g->lease.generation);
+		dg_finish(g, 0, "already held, generation %llu",
+			  (unsigned long long)g->lease.generation);
 		return 0;
 	}
 	g->lost_sent = 0;
@@ -1296,33 +567,33 @@ static void tick_op(struct dg *g, uint64_t now)
 		g->step = A_HDR;
 		g->step_ns = now;
 		if (hdr_read(g))
-			finish(g, -EBUSY, "cannot queue the header read");
+			dg_finish(g, -EBUSY, "cannot queue the header read");
 		break;
 	case A_SETTLE:
 		if (now >= g->settle_ns && !g->hb_op.busy) {
 			g->step = A_CONFIRM;
-			if (hb_read(g, now))
-				finish(g, -EIO, "cannot queue the confirming read");
+			if (dg_hb_read(g, now))
+				dg_finish(g, -EIO, "cannot queue the confirming read");
 		}
 		break;
 	case U_GRACE:
 		if (now >= g->wait_until_ns) {
 			g->step = U_KILL;
 			g->cur = 0;
-			unmount_next(g, now);
+			dg_unmount_next(g, now);
 		}
 		break;
 	case U_RETRY:
 		if (now >= g->wait_until_ns) {
 			g->step = U_UMOUNT;
-			unmount_next(g, now);
+			dg_unmount_next(g, now);
 		}
 		break;
 	case R_IOWAIT:
 		if (g->own_op.busy || g->slot_op.busy || g->hb_op.busy)
 			break;
 		g->step = R_READ;
-		if (!g->hdr_ok || hb_read(g, now))
+		if (!g->hdr_ok || dg_hb_read(g, now))
 			rel_write(g, -EIO);
 		break;
 	default:
@@ -1354,7 +625,7 @@ void dg_tick(struct dg *g, uint64_t now)
 	} else {
 		if (now >= g->next_hb_ns) {
 			if (!g->hb_op.busy)
-				hb_read(g, now);
+				dg_hb_read(g, now);
 			else /* still busy: skip this period */
 				g->next_hb_ns = now + g->lease.renew_ns;
 		}
