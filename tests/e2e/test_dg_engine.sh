@@ -109,9 +109,8 @@ mkdir -p "$O/tests/e2e"
 # shellcheck disable=SC2046 # pkg-config prints several words on purpose
 gcc -std=gnu11 -O2 -g -Wall -Wextra -Wformat=2 -Wshadow -Wstrict-prototypes \
 	-Wmissing-prototypes -Werror -D_GNU_SOURCE -Iinclude -Iuser -I"$O" \
-	$(pkg-config --cflags liburing) tests/e2e/dg_drv.c user/dg.c user/dgmeta.c \
-	user/lease.c user/loop.c user/proc.c user/log.c \
-	$(pkg-config --libs liburing) -lbpf -o "$DRV" || exit 1
+	$(pkg-config --cflags liburing) tests/e2e/dg_drv.c "$O/libhbpf.a" \
+	$(pkg-config --libs liburing libnl-route-3.0 libbpf) -lelf -lz -o "$DRV" || exit 1
 DRV=$(realpath "$DRV")
 
 # --- the shared disks -----------------------------------------------------------
