@@ -34,13 +34,18 @@ static struct io_uring_sqe *get_sqe(struct loop *l)
 	return sqe;
 }
 
-int loop_read(struct loop *l, struct uop *op, int fd, void *buf, unsigned len, uint64_t off)
+/* Queue one read or write; the buffer must stay valid until op->cb runs. */
+static int queue_rw(struct loop *l, struct uop *op, int write, int fd, void *buf, unsigned len,
+		    uint64_t off)
 {
 	struct io_uring_sqe *sqe = get_sqe(l);
 
 	if (!sqe)
 		return -EBUSY;
-	io_uring_prep_read(sqe, fd, buf, len, off);
+	if (write)
+		io_uring_prep_write(sqe, fd, buf, len, off);
+	else
+		io_uring_prep_read(sqe, fd, buf, len, off);
 	op->kind = LOOP_UOP;
 	op->busy = 1;
 	io_uring_sqe_set_data(sqe, op);
@@ -48,18 +53,14 @@ int loop_read(struct loop *l, struct uop *op, int fd, void *buf, unsigned len, u
 	return 0;
 }
 
+int loop_read(struct loop *l, struct uop *op, int fd, void *buf, unsigned len, uint64_t off)
+{
+	return queue_rw(l, op, 0, fd, buf, len, off);
+}
+
 int loop_write(struct loop *l, struct uop *op, int fd, const void *buf, unsigned len, uint64_t off)
 {
-	struct io_uring_sqe *sqe = get_sqe(l);
-
-	if (!sqe)
-		return -EBUSY;
-	io_uring_prep_write(sqe, fd, buf, len, off);
-	op->kind = LOOP_UOP;
-	op->busy = 1;
-	io_uring_sqe_set_data(sqe, op);
-	l->pending++;
-	return 0;
+	return queue_rw(l, op, 1, fd, (void *)buf, len, off);
 }
 
 int loop_watch(struct loop *l, struct watch *w)
