@@ -63,7 +63,8 @@ BPF_TESTS := $(patsubst tests/bpf/%.c,$(O)/tests/bpf/%,$(BPF_TEST_SRCS))
 
 BINS := $(O)/hbpfd $(O)/hbpfctl
 
-.PHONY: all deps test check unit bpftest e2e demo bench install uninstall clean format
+.PHONY: all deps test check unit bpftest e2e demo bench install uninstall clean format \
+	fuzz fuzz-short fuzzers
 
 all: $(BINS) $(TOOLS) $(UNIT_TESTS) $(BPF_TESTS)
 
@@ -126,6 +127,53 @@ bpftest: $(BPF_TESTS)
 e2e: all
 	$(Q)O=$(O) sh tests/e2e/run.sh
 
+# Fuzzers (tests/fuzz): clang's libFuzzer with ASan and UBSan.  The user/
+# modules they exercise are rebuilt with the same instrumentation into
+# $(O)/fuzz/obj (libhbpf.a is built without it).  `make fuzz` runs each for
+# FUZZ_SECONDS; `make test` runs each for FUZZ_SHORT_SECONDS.  New corpus
+# entries go to $(O)/fuzz/corpus_*, crashes to $(O)/fuzz/crash-*.
+FUZZ_SECONDS ?= 300
+FUZZ_SHORT_SECONDS ?= 20
+FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+# clang, unlike gcc, flags the va_list forwarding in log.c under -Wformat=2.
+FUZZ_CFLAGS = -std=gnu11 $(WFLAGS) -Wno-format-nonliteral -g -O1 -MMD -MP -D_GNU_SOURCE \
+	-Iinclude -Iuser -Itests/bpf -I$(O) $(PKG_CFLAGS) $(FUZZ_SAN)
+FUZZ_config_SRCS := user/config.c user/config_check.c user/log.c
+FUZZ_xdp_SRCS := user/wire.c user/siphash.c user/log.c
+FUZZ_config_LIBS := $(PKG_LIBS)
+FUZZ_xdp_LIBS := $(PKG_LIBS) -lcmocka
+FUZZERS := $(O)/fuzz/fuzz_config $(O)/fuzz/fuzz_xdp
+# name, max input length, seed directories
+fuzz_run = mkdir -p $(O)/fuzz/corpus_$(1) && echo "== fuzz_$(1) $(2)s" && \
+	if ! $(O)/fuzz/fuzz_$(1) -max_total_time=$(2) -max_len=$(3) -print_final_stats=1 \
+		-artifact_prefix=$(O)/fuzz/crash-$(1)- $(O)/fuzz/corpus_$(1) $(4) \
+		>$(O)/fuzz/fuzz_$(1).log 2>&1; then \
+		tail -n 60 $(O)/fuzz/fuzz_$(1).log; echo "fuzz_$(1): FAILED" >&2; exit 1; \
+	fi && grep -E '^(Done|stat::number_of_executed_units)' $(O)/fuzz/fuzz_$(1).log
+
+$(O)/fuzz/obj/%.o: %.c $(SKELS)
+	$(call msg,CC-FUZZ,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
+
+# The instrumented modules each fuzzer links, named by FUZZ_<name>_SRCS (a
+# function: a literal % in a pattern rule's prerequisites would be the stem).
+fuzz_objs = $(patsubst %.c,$(O)/fuzz/obj/%.o,$(FUZZ_$(1)_SRCS))
+.SECONDEXPANSION:
+$(O)/fuzz/fuzz_%: $(O)/fuzz/obj/tests/fuzz/fuzz_%.o $$(call fuzz_objs,$$*)
+	$(call msg,LINK,$@)
+	$(Q)$(CLANG) $(FUZZ_SAN) -fsanitize=fuzzer $^ $(FUZZ_$*_LIBS) -o $@
+
+fuzzers: $(FUZZERS)
+
+fuzz-short: $(FUZZERS)
+	$(Q)set -e; $(call fuzz_run,config,$(FUZZ_SHORT_SECONDS),4096,tests/fuzz/corpus_config); \
+		$(call fuzz_run,xdp,$(FUZZ_SHORT_SECONDS),600,)
+
+fuzz: $(FUZZERS)
+	$(Q)set -e; $(call fuzz_run,config,$(FUZZ_SECONDS),4096,tests/fuzz/corpus_config); \
+		$(call fuzz_run,xdp,$(FUZZ_SECONDS),600,)
+
 check: unit
 	$(Q)sh tools/check_format.sh
 
@@ -133,6 +181,7 @@ test: deps
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)$(MAKE) --no-print-directory check
 	$(Q)$(MAKE) --no-print-directory bpftest
+	$(Q)$(MAKE) --no-print-directory fuzz-short
 	$(Q)$(MAKE) --no-print-directory e2e
 
 demo: deps

@@ -3,10 +3,13 @@
  * The heartbeat path of xdp_node: validate an HB or ECHO, record it in the
  * links and peers maps, keep the peer's deadline armed, follow the peer's
  * view of ownership, and turn an HB around as the ECHO.  Invalid packets only
- * ever touch drops[].
+ * ever touch drops[]: the MAC and the replay window are checked before the
+ * first write to any other map.
  */
 #ifndef HBPF_HEARTBEAT_BPF_H
 #define HBPF_HEARTBEAT_BPF_H
+
+#include "siphash.bpf.h"
 
 #define HB_NOT_MINE (-1) /* not a heartbeat: let the gate look at it */
 
@@ -31,6 +34,51 @@ static __always_inline __be32 *wire_epoch(const struct hbpf_wire *w, __u32 s, vo
 	if ((void *)(ep + 1) > end)
 		return NULL;
 	return ep;
+}
+
+/* The key a packet names: keyid 0 or one in no slot has none. */
+static __always_inline const struct hbpf_key *wire_key(__u32 keyid)
+{
+	for (__u32 i = 0; i < HBPF_MAX_KEYS; i++) {
+		const struct hbpf_key *k = bpf_map_lookup_elem(&keys, &i);
+
+		if (k && keyid && k->keyid == keyid)
+			return k;
+	}
+	return NULL;
+}
+
+/*
+ * Replay check against the window of the packet's (peer, link).  An HB must
+ * be newer than the last accepted one: a larger boot (the peer's daemon
+ * restarted), or the same boot and a larger seq.  An ECHO must carry one of
+ * our own send times that is not in the future, at most 2 * detect old
+ * (older could not prove the peer alive now) and newer than the last ECHO.
+ */
+static __always_inline int wire_replayed(const struct hbpf_cfg *cfg, const struct hbpf_wire *w,
+					 const struct hbpf_win *win, __u64 now)
+{
+	__u64 boot, tx;
+	__u32 seq;
+
+	if (w->type == HBPF_WT_HB) {
+		boot = bpf_be64_to_cpu(W64(w, boot));
+		seq = bpf_ntohl(W32(w, seq));
+		return boot < win->boot || (boot == win->boot && seq <= win->seq);
+	}
+	tx = bpf_be64_to_cpu(W64(w, orig_tx_ns));
+	return tx > now || now - tx > 2 * cfg->detect_ns || tx <= win->echo_tx_ns;
+}
+
+/* Move the window past an accepted packet. */
+static __always_inline void wire_window(const struct hbpf_wire *w, struct hbpf_win *win)
+{
+	if (w->type == HBPF_WT_HB) {
+		win->boot = bpf_be64_to_cpu(W64(w, boot));
+		win->seq = bpf_ntohl(W32(w, seq));
+	} else {
+		win->echo_tx_ns = bpf_be64_to_cpu(W64(w, orig_tx_ns));
+	}
 }
 
 /* Per-link accounting of one HB: sequence loss and inter-arrival jitter. */
@@ -227,18 +275,24 @@ static __always_inline void hb_requests(const struct hbpf_wire *w, void *end,
 /*
  * Turn the HB into our ECHO in place: swap the endpoints (the IPv4 header
  * checksum does not change under a swap; the UDP checksum is optional and
- * set to 0) and write this node's state into the state part.
+ * set to 0), write this node's state into the state part and sign the
+ * result with our send key (slot 0).
  */
 static __always_inline int hb_reflect(struct ethhdr *eth, struct iphdr *ip, struct udphdr *udp,
 				      struct hbpf_wire *w, void *end, const struct hbpf_cfg *cfg,
 				      __u64 now)
 {
 	struct hbpf_local *loc = get_local();
+	const struct hbpf_key *key;
+	__u32 k0 = 0;
 	__u8 mac[ETH_ALEN];
 	__u32 mask = 0, age = 0xffffffff, left = 0;
 	__be32 a;
 	__be16 port;
 
+	key = bpf_map_lookup_elem(&keys, &k0);
+	if (!key || !key->keyid)
+		return xdp_drop(HBPF_DROP_KEY); /* only a rollover key: we cannot sign */
 	mac_copy(mac, eth->h_dest);
 	mac_copy(eth->h_dest, eth->h_source);
 	mac_copy(eth->h_source, mac);
@@ -282,6 +336,8 @@ static __always_inline int hb_reflect(struct ethhdr *eth, struct iphdr *ip, stru
 	w->handoff_to = HBPF_NODE_NONE;
 	w->move_set = HBPF_NODE_NONE;
 	w->move_to = HBPF_NODE_NONE;
+	w->keyid = key->keyid;
+	W64(w, mac) = sip_le64(wire_siphash(w, key));
 	count_stat(HBPF_STAT_ECHO_TX);
 	return XDP_TX;
 }
@@ -294,8 +350,10 @@ static __always_inline int hb_rx(struct xdp_md *ctx, const struct hbpf_cfg *cfg,
 				 void *end)
 {
 	struct iphdr *ip = (void *)(eth + 1);
+	const struct hbpf_key *key;
 	struct hbpf_peer *peer;
 	struct hbpf_link *lnk;
+	struct hbpf_win *win;
 	struct udphdr *udp;
 	struct hbpf_wire *w;
 	__u32 p, l, idx, flags, age, left, owned, ulen;
@@ -339,13 +397,22 @@ static __always_inline int hb_rx(struct xdp_md *ctx, const struct hbpf_cfg *cfg,
 	l = w->link;
 	if (l >= cfg->nlinks || l >= HBPF_MAX_LINKS)
 		return xdp_drop(HBPF_DROP_LINK);
+	key = wire_key(w->keyid);
+	if (!key)
+		return xdp_drop(HBPF_DROP_KEY);
+	if (W64(w, mac) != sip_le64(wire_siphash(w, key)))
+		return xdp_drop(HBPF_DROP_MAC);
 
 	idx = p * HBPF_MAX_LINKS + l;
 	peer = get_peer(p);
 	lnk = bpf_map_lookup_elem(&links, &idx);
-	if (!peer || !lnk)
+	win = bpf_map_lookup_elem(&hb_win, &idx);
+	if (!peer || !lnk || !win)
 		return XDP_DROP;
 	now = bpf_ktime_get_ns();
+	if (wire_replayed(cfg, w, win, now))
+		return xdp_drop(HBPF_DROP_REPLAY);
+	wire_window(w, win);
 	flags = bpf_ntohl(W32(w, flags));
 	age = bpf_ntohl(W32(w, daemon_age_us));
 	left = bpf_ntohl(W32(w, restart_left_ms));

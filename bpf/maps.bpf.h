@@ -86,6 +86,34 @@ struct {
 	__type(value, __u64);
 } hb_prev SEC(".maps");
 
+/* Heartbeat MAC keys: slot 0 signs and verifies, slot 1 only verifies. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, HBPF_MAX_KEYS);
+	__type(key, __u32);
+	__type(value, struct hbpf_key);
+} keys SEC(".maps");
+
+/*
+ * Replay window of one (peer, link), same key as "links": the highest
+ * (boot, seq) of an accepted HB, and the orig_tx_ns of the last accepted ECHO
+ * of our own HBs.  BPF-internal, not part of the ABI; pinned with the rest so
+ * that a restarted daemon does not reopen the window.
+ */
+struct hbpf_win {
+	__u64 boot;	  /* peer daemon's boot value of the last accepted HB */
+	__u64 echo_tx_ns; /* orig_tx_ns of the last accepted ECHO */
+	__u32 seq;	  /* seq of the last accepted HB */
+	__u32 pad;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, HBPF_MAX_NODES *HBPF_MAX_LINKS);
+	__type(key, __u32);
+	__type(value, struct hbpf_win);
+} hb_win SEC(".maps");
+
 /* Dropped packets by HBPF_DROP_* reason. */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);

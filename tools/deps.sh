@@ -4,8 +4,9 @@
 # Idempotent: when all are present it only runs dpkg-query once.
 set -eu
 
-PKGS="clang clang-format groff-base llvm bpftool libbpf-dev libelf-dev zlib1g-dev libnl-3-dev
-libnl-route-3-dev liburing-dev libcmocka-dev pkg-config make gcc libc6-dev
+# libclang-rt-14-dev: clang's libFuzzer and sanitizer runtimes (make fuzz).
+PKGS="clang libclang-rt-14-dev clang-format groff-base llvm bpftool libbpf-dev libelf-dev
+zlib1g-dev libnl-3-dev libnl-route-3-dev liburing-dev libcmocka-dev pkg-config make gcc libc6-dev
 iproute2 ethtool tcpdump procps util-linux e2fsprogs psmisc jq"
 
 missing=""

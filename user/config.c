@@ -408,11 +408,19 @@ static int get_devpath(struct parser *p, const char *s, char *out)
 		return verr(p, "\"%s\" is not an absolute path", s);
 	if (strlen(s) >= HBPF_PATH_MAX)
 		return verr(p, "path is longer than %d characters", HBPF_PATH_MAX - 1);
-	if (strstr(s, "/./") || strstr(s, "/../") || !strcmp(s + strlen(s) - 2, "/.") ||
-	    !strcmp(s + strlen(s) - 3, "/.."))
+	/* The suffix tests only once the path is long enough ("/" is 1 byte). */
+	if (strstr(s, "/./") || strstr(s, "/../") ||
+	    (strlen(s) >= 2 && !strcmp(s + strlen(s) - 2, "/.")) ||
+	    (strlen(s) >= 3 && !strcmp(s + strlen(s) - 3, "/..")))
 		return verr(p, "\"%s\": \".\" and \"..\" are not allowed in the path", s);
 	strcpy(out, s);
 	return 0;
+}
+
+/* "key-file PATH": the heartbeat key file (checked and read by hbpfd). */
+static int d_key_file(struct parser *p, struct args *a)
+{
+	return get_devpath(p, a->tok[0], p->cfg->key_file);
 }
 
 /*
@@ -657,6 +665,7 @@ static const struct directive directives[] = {
 	{"notify", CTX_TOP, "notify COMMAND", 1, -1, 0, 0, NULL, V_CMD, TOP(notify), 0,
 	 HBPF_CMD_MAX},
 	{"socket-group", CTX_TOP, "socket-group GROUP", 1, 1, 0, 0, FN(d_socket_group)},
+	{"key-file", CTX_TOP, "key-file PATH", 1, 1, 0, 0, FN(d_key_file)},
 	{"links", CTX_TOP, "links NAME...", 1, MAX_TOKENS, 0, 0, FN(d_links)},
 	{"node", CTX_TOP, "node NAME {", 1, 1, 1, 1, FN(d_node)},
 	{"set", CTX_TOP, "set NAME {", 1, 1, 1, 1, FN(d_set)},

@@ -98,6 +98,7 @@ struct hbpf_config {
 	uint32_t garp_spacing_ms;	  /* default 5, 0..1000 */
 	char notify[HBPF_CMD_MAX];	  /* optional notify hook */
 	char socket_group[HBPF_NAME_MAX]; /* optional group allowed on the socket */
+	char key_file[HBPF_PATH_MAX];	  /* heartbeat key file; hbpfd requires it */
 	int nlinks;			  /* links every node has */
 	char link_names[HBPF_MAX_LINKS][HBPF_NAME_MAX];
 	int nnodes;

@@ -356,6 +356,7 @@ void hbpf_config_dump(const struct hbpf_config *cfg, FILE *out)
 	fprintf(out, "notify: %s\n", cfg->notify[0] ? cfg->notify : "(none)");
 	fprintf(out, "socket-group: %s\n",
 		cfg->socket_group[0] ? cfg->socket_group : "(root only)");
+	fprintf(out, "key-file: %s\n", cfg->key_file[0] ? cfg->key_file : "(none: hbpfd refuses)");
 	fprintf(out, "links:");
 	for (i = 0; i < cfg->nlinks; i++)
 		fprintf(out, " %d=%s", i, cfg->link_names[i]);

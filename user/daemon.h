@@ -34,6 +34,7 @@ struct dgrt {
 	int force;	   /* next acquire overrides a live holder */
 	int ctl_fd;	   /* hbpfctl waiting for dg-import/dg-deport, -1 = none */
 	int ctl_import;	   /* 1: import chain, 0: deport chain */
+	int adopting;	   /* dg_adopt() running (start-up of an adopted set) */
 };
 
 struct setrt {

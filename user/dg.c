@@ -121,6 +121,7 @@ static int submit_write(struct dg *g, struct uop *op, const void *buf, uint64_t 
 
 static void acq_decide(struct dg *g, uint64_t now);
 static void acq_confirm(struct dg *g);
+static void adopt_decide(struct dg *g, uint64_t now);
 static void rel_write(struct dg *g, int read_err);
 
 static void hdr_done(struct uop *op, int res)
@@ -167,8 +168,14 @@ static void hdr_done(struct uop *op, int res)
 	g->hdr = h;
 	g->hdr_ok = 1;
 	g->hdr_why[0] = 0;
-	if (acq)
+	if (acq && g->adopt) {
+		/* Decide on an owner read issued after this header read. */
+		g->step = D_READ;
+		if (!g->hb_op.busy && dg_hb_read(g, proc_now_ns()))
+			dg_finish(g, -EIO, "cannot queue the owner read");
+	} else if (acq) {
 		dg_acq_members(g);
+	}
 }
 
 static int hdr_read(struct dg *g)
@@ -230,7 +237,8 @@ static void hb_done(struct uop *op, int res)
 	now = proc_now_ns();
 	if (res != HB_LEN) {
 		io_error(g, "heartbeat read", res);
-		if (g->op == DG_OP_ACQUIRE && (g->step == A_OBSERVE || g->step == A_CONFIRM))
+		if (g->op == DG_OP_ACQUIRE &&
+		    (g->step == A_OBSERVE || g->step == A_CONFIRM || g->step == D_READ))
 			dg_finish(g, res < 0 ? res : -EIO, "metadata %s: %s", g->meta, g->io_why);
 		else if (g->op == DG_OP_RELEASE && g->step == R_READ)
 			rel_write(g, res < 0 ? res : -EIO);
@@ -249,6 +257,8 @@ static void hb_done(struct uop *op, int res)
 		acq_decide(g, now);
 	else if (g->op == DG_OP_ACQUIRE && g->step == A_CONFIRM)
 		acq_confirm(g);
+	else if (g->op == DG_OP_ACQUIRE && g->step == D_READ)
+		adopt_decide(g, now);
 	else if (g->op == DG_OP_RELEASE && g->step == R_READ)
 		rel_write(g, 0);
 }
@@ -444,6 +454,65 @@ static void acq_confirm(struct dg *g)
 		  (unsigned long long)ms_since(g->op_ns, proc_now_ns()));
 }
 
+/* ---- adopt ------------------------------------------------------------------ */
+
+/*
+ * A restarted daemon takes over what its previous run held: the owner record
+ * must name us; its generation becomes ours and renewals resume at once,
+ * continuing our slot's counter so that peers see it advancing without a
+ * gap.  Nothing is written unless we hold it.
+ */
+static void adopt_decide(struct dg *g, uint64_t now)
+{
+	struct lease *l = &g->lease;
+	int self = g->p.self;
+	unsigned n;
+
+	if (!g->owner_ok) {
+		dg_finish(g, -EBADMSG, "%s", g->owner_why);
+		return;
+	}
+	if (g->owner.node != self) {
+		if (g->owner.node == DGM_OWNER_NONE)
+			dg_finish(g, -ESTALE, "not held by this node (owner none, generation %llu)",
+				  (unsigned long long)g->owner.generation);
+		else
+			dg_finish(g, -ESTALE,
+				  "not held by this node (owner node %d, generation %llu)",
+				  g->owner.node, (unsigned long long)g->owner.generation);
+		return;
+	}
+	l->generation = g->owner.generation;
+	memcpy(l->uuid, g->hdr.uuid, sizeof(l->uuid));
+	if (l->seen_ns[self] && l->counter[self] > l->my_counter)
+		l->my_counter = l->counter[self];
+	l->claim_ns = now;
+	/* The fencing clock starts now, as after a claim. */
+	lease_renewed(l, now);
+	g->held = 1;
+	g->renewing = 1;
+	g->lost_sent = 0;
+	g->next_renew_ns = now;
+	renew(g, now);
+	n = dg_adopt_mounts(g);
+	dg_finish(g, 0, "adopted generation %llu, %u/%u volumes mounted, in %llu ms",
+		  (unsigned long long)l->generation, n, g->hdr.nvolumes,
+		  (unsigned long long)ms_since(g->op_ns, now));
+}
+
+int dg_adopt(struct dg *g)
+{
+	if (g->op)
+		return -EBUSY;
+	g->op = DG_OP_ACQUIRE;
+	g->op_ns = proc_now_ns();
+	g->force = 0;
+	g->adopt = 1;
+	g->lost_sent = 0;
+	g->step = A_HDR_QUEUE;
+	return 0;
+}
+
 /* ---- release --------------------------------------------------------------- */
 
 static int op_writes(struct dg *g, struct dgm_owner *o, struct dgm_slot *s)
@@ -546,6 +615,7 @@ int dg_acquire(struct dg *g, int force)
 	g->op = DG_OP_ACQUIRE;
 	g->op_ns = proc_now_ns();
 	g->force = force;
+	g->adopt = 0;
 	if (g->held) {
 		dg_finish(g, 0, "already held, generation %llu",
 			  (unsigned long long)g->lease.generation);
@@ -583,11 +653,9 @@ static void tick_op(struct dg *g, uint64_t now)
 			dg_unmount_next(g, now);
 		}
 		break;
-	case U_RETRY:
-		if (now >= g->wait_until_ns) {
-			g->step = U_UMOUNT;
-			dg_unmount_next(g, now);
-		}
+	case U_UMOUNT:
+		/* busy umounts whose retry time has come */
+		dg_unmount_next(g, now);
 		break;
 	case R_IOWAIT:
 		if (g->own_op.busy || g->slot_op.busy || g->hb_op.busy)
@@ -765,9 +833,10 @@ int dg_status(const struct dg *g, char *buf, size_t len)
 	if (n < 0 || (size_t)n >= len)
 		return 0;
 	n += snprintf(buf + n, len - (size_t)n,
-		      ", %u/%u volumes mounted, fsck %llu ms, mount %llu ms%s%s", mounted,
-		      g->hdr.nvolumes, (unsigned long long)g->fsck_ms,
-		      (unsigned long long)g->mount_ms, g->op ? ", busy: " : "", op_name[g->op]);
+		      ", %u/%u volumes mounted, fsck %llu ms, mount %llu ms (%u at once)%s%s",
+		      mounted, g->hdr.nvolumes, (unsigned long long)g->fsck_ms,
+		      (unsigned long long)g->mount_ms, g->mount_max, g->op ? ", busy: " : "",
+		      op_name[g->op]);
 	if (g->lost_sent && (size_t)n < len)
 		snprintf(buf + n, len - (size_t)n, ", LEASE LOST");
 	return 0;

@@ -22,10 +22,14 @@
  *                  which recover on mount); exit 0/1 = ok; 2 (reboot needed),
  *                  4 (errors left), 8+ or a timeout = failure, and the volume
  *                  is never mounted.
- *   DG_OP_MOUNT    mount the volumes in order (by `order`, then parents
- *                  before nested mountpoints), creating missing mountpoints.
+ *   DG_OP_MOUNT    mount the volumes, creating missing mountpoints: a volume
+ *                  starts once every volume of lower `order` and every
+ *                  volume mounted on a parent directory is mounted; the rest
+ *                  run at once (at most fsck_parallel).  After a failure
+ *                  nothing new starts; what got mounted stays recorded.
  *   DG_OP_UNMOUNT  SIGTERM whatever uses the mountpoints, SIGKILL what is
- *                  left kill_grace later, unmount in reverse order.
+ *                  left kill_grace later, unmount in reverse order (nested
+ *                  and higher `order` first; independent ones at once).
  *   DG_OP_RELEASE  stop renewing, mark the owner record free (when it is
  *                  still ours) and clear our slot's generation.
  * When renewals fail for too long (lease_must_fence), ops->lost(arg, why) is
@@ -67,6 +71,14 @@ int dg_open(struct dg **out, const struct dg_params *p, struct loop *loop, const
 void dg_close(struct dg *g);
 
 int dg_acquire(struct dg *g, int force);
+/*
+ * After a clean daemon restart (the set stayed online, the volumes mounted):
+ * one done(DG_OP_ACQUIRE).  When the owner record names this node, its
+ * generation becomes ours, renewals resume at once and the volumes that
+ * /proc/self/mountinfo shows at their mountpoints count as mounted by us;
+ * otherwise -ESTALE ("not held by this node (owner ...)") and nothing is written.
+ */
+int dg_adopt(struct dg *g);
 int dg_fsck(struct dg *g);
 int dg_mount(struct dg *g);
 int dg_unmount(struct dg *g);

@@ -18,6 +18,8 @@
 
 static const char *const op_names[] = {"", "acquire", "fsck", "mount", "unmount", "release"};
 
+static void dg_lost_cb(void *arg, const char *why);
+
 static struct dgrt *dgrt_of_set(struct setrt *s, int arg)
 {
 	if (arg < 0 || arg >= s->c->ndgs)
@@ -87,6 +89,15 @@ static void dg_done_cb(void *arg, int op, int err, const char *why)
 
 	r->op_us[op] = (kern_now_ns() - r->op_start_ns) / 1000;
 	r->op = 0;
+	if (r->adopting) {
+		/* Not a set step: the set is ONLINE already and no step waits for it. */
+		r->adopting = 0;
+		if (!err)
+			log_info("(dg %s) %s", r->c->name, why);
+		else
+			dg_lost_cb(r, why); /* not renewing: demote before peers take it */
+		return;
+	}
 	if (r->ctl_fd >= 0) {
 		/* An operator import runs acquire -> fsck -> mount; a deport
 		 * unmount -> release.  Stop at the first failure. */
@@ -165,6 +176,20 @@ int dgrun_open(struct daemon *d)
 			log_warnx("(dg %s) cannot open metadata device %s: %s", r->c->name, p.meta,
 				  strerror(-err));
 			return err;
+		}
+		if (r->set >= 0 && d->sets[r->set].m.state == FSM_ONLINE) {
+			/* Hitless restart: the kernel kept the set, so our last run held
+			 * this group and its volumes are still mounted. */
+			r->adopting = 1;
+			r->op = DG_OP_ACQUIRE;
+			r->op_start_ns = kern_now_ns();
+			err = dg_adopt(r->g);
+			if (err) {
+				r->adopting = 0;
+				r->op = 0;
+				log_warnx("(dg %s) cannot adopt: %s", r->c->name, strerror(-err));
+				return err;
+			}
 		}
 	}
 	return 0;

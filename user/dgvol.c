@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -294,22 +295,38 @@ static void fsck_result(struct dg *g, struct dg_vol *v, int status, uint64_t now
 	fsck_next(g);
 }
 
+/* Keep the first failure's reason: the operation ends once the running helpers are reaped. */
+static void op_fail(struct dg *g, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void op_fail(struct dg *g, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (g->failed)
+		return;
+	g->failed = 1;
+	va_start(ap, fmt);
+	vsnprintf(g->why, sizeof(g->why), fmt, ap);
+	va_end(ap);
+}
+
 static void mount_result(struct dg *g, struct dg_vol *v, int status, uint64_t now)
 {
 	const struct dgm_volume *d = &g->hdr.vol[v->idx];
 	char st[64];
 
 	v->mount_ms = ms_since(v->proc.start_ns, now);
+	g->running--;
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 0 && !v->killed) {
 		v->mounted = 1;
 		log_info("(dg %s) mount %s on %s: %llu ms", g->name, d->device, d->mountpoint,
 			 (unsigned long long)v->mount_ms);
-		g->cur++;
-		mount_next(g);
-		return;
+	} else {
+		child_str(g, v, status, st, sizeof(st));
+		log_warnx("(dg %s) mount %s on %s: %s after %llu ms", g->name, d->device,
+			  d->mountpoint, st, (unsigned long long)v->mount_ms);
+		op_fail(g, "mount %s on %s: %s", d->device, d->mountpoint, st);
 	}
-	dg_finish(g, -EIO, "mount %s on %s: %s", d->device, d->mountpoint,
-		  child_str(g, v, status, st, sizeof(st)));
+	mount_next(g);
 }
 
 static void unmount_result(struct dg *g, struct dg_vol *v, int status, uint64_t now)
@@ -333,21 +350,21 @@ static void unmount_result(struct dg *g, struct dg_vol *v, int status, uint64_t 
 				 ok ? "signalled its users" : "no users",
 				 (unsigned long long)ms_since(v->proc.start_ns, now));
 		g->cur++;
-	} else if (ok) {
+		dg_unmount_next(g, now);
+		return;
+	}
+	g->running--;
+	if (ok) {
 		v->mounted = 0;
 		log_info("(dg %s) umount %s: %llu ms", g->name, d->mountpoint,
 			 (unsigned long long)ms_since(v->proc.start_ns, now));
-		g->cur++;
-		g->tries = 0;
-	} else if (++g->tries * UMOUNT_RETRY_NS <= (uint64_t)g->p.kill_grace_ms * MS) {
+	} else if (++v->tries * UMOUNT_RETRY_NS <= (uint64_t)g->p.kill_grace_ms * MS) {
 		/* Killed users may still be exiting: retry for one grace period. */
-		g->step = U_RETRY;
-		g->wait_until_ns = now + UMOUNT_RETRY_NS;
-		return;
+		v->retry_ns = now + UMOUNT_RETRY_NS;
 	} else {
-		dg_finish(g, -EBUSY, "umount %s: %s (still in use; not detaching it lazily)",
-			  d->mountpoint, child_str(g, v, status, st, sizeof(st)));
-		return;
+		op_fail(g, "umount %s: %s (still in use; not detaching it lazily)", d->mountpoint,
+			child_str(g, v, status, st, sizeof(st)));
+		log_warnx("(dg %s) %s", g->name, g->why);
 	}
 	dg_unmount_next(g, now);
 }
@@ -523,40 +540,103 @@ static int mkdir_p(const char *path)
 	}
 }
 
-static void mount_next(struct dg *g)
+/* 1 when path is dir or lies beneath it ("/a/b" in "/a", not "/ab"). */
+static int path_within(const char *path, const char *dir)
 {
-	uint64_t now = proc_now_ns();
+	size_t n = strlen(dir);
+
+	while (n > 1 && dir[n - 1] == '/')
+		n--;
+	if (n == 1 && dir[0] == '/')
+		return path[0] == '/';
+	return !strncmp(path, dir, n) && (path[n] == '/' || !path[n]);
+}
+
+/*
+ * Must the volume at mount position a wait for the one at position b < a?
+ * Yes when b has a lower order, or a's mountpoint lies in b's (sort_order()
+ * puts parents first; an identical mountpoint stacks in position order).
+ */
+static int mount_dep(struct dg *g, int a, int b)
+{
+	const struct dgm_volume *va = &g->hdr.vol[g->order[a]];
+	const struct dgm_volume *vb = &g->hdr.vol[g->order[b]];
+
+	return vb->order < va->order || path_within(va->mountpoint, vb->mountpoint);
+}
+
+static int mount_start(struct dg *g, struct dg_vol *v)
+{
+	const struct dgm_volume *d = &g->hdr.vol[v->idx];
 	char cmd[768];
 	int err;
 
-	for (; g->cur < (int)g->hdr.nvolumes; g->cur++) {
-		struct dg_vol *v = &g->vol[g->order[g->cur]];
-		const struct dgm_volume *d = &g->hdr.vol[v->idx];
+	err = mkdir_p(d->mountpoint);
+	if (err) {
+		op_fail(g, "mkdir %s: %s", d->mountpoint, strerror(-err));
+		return err;
+	}
+	snprintf(cmd, sizeof(cmd), "mount -t");
+	cmd_add(cmd, sizeof(cmd), d->fstype, 1);
+	if (d->options[0]) {
+		cmd_add(cmd, sizeof(cmd), "-o", 0);
+		cmd_add(cmd, sizeof(cmd), d->options, 1);
+	}
+	cmd_add(cmd, sizeof(cmd), d->device, 1);
+	cmd_add(cmd, sizeof(cmd), d->mountpoint, 1);
+	cmd_add(cmd, sizeof(cmd), ">&2", 0);
+	err = child_start(g, v, cmd);
+	if (err) {
+		op_fail(g, "mount %s: cannot start: %s", d->device, strerror(-err));
+		return err;
+	}
+	g->running++;
+	if (g->running > g->mount_max)
+		g->mount_max = g->running;
+	log_info("(dg %s) mount %s on %s: started (%u running)", g->name, d->device, d->mountpoint,
+		 g->running);
+	return 0;
+}
+
+/*
+ * Start every volume whose predecessors (lower order, parent mountpoints) are
+ * mounted, at most fsck_parallel helpers at once; end the operation when
+ * nothing runs any more.  After a failure nothing new starts.
+ */
+static void mount_next(struct dg *g)
+{
+	int n = (int)g->hdr.nvolumes, a, b, left = 0;
+
+	for (a = 0; a < n; a++) {
+		struct dg_vol *v = &g->vol[g->order[a]];
 
 		if (v->mounted)
 			continue;
-		err = mkdir_p(d->mountpoint);
-		if (err) {
-			dg_finish(g, err, "mkdir %s: %s", d->mountpoint, strerror(-err));
-			return;
-		}
-		snprintf(cmd, sizeof(cmd), "mount -t");
-		cmd_add(cmd, sizeof(cmd), d->fstype, 1);
-		if (d->options[0]) {
-			cmd_add(cmd, sizeof(cmd), "-o", 0);
-			cmd_add(cmd, sizeof(cmd), d->options, 1);
-		}
-		cmd_add(cmd, sizeof(cmd), d->device, 1);
-		cmd_add(cmd, sizeof(cmd), d->mountpoint, 1);
-		cmd_add(cmd, sizeof(cmd), ">&2", 0);
-		err = child_start(g, v, cmd);
-		if (err)
-			dg_finish(g, err, "mount %s: cannot start: %s", d->device, strerror(-err));
+		left++;
+		if (v->running || g->failed || g->running >= g->p.fsck_parallel)
+			continue;
+		for (b = 0; b < a; b++)
+			if (!g->vol[g->order[b]].mounted && mount_dep(g, a, b))
+				break;
+		if (b == a)
+			mount_start(g, v);
+	}
+	if (g->running)
+		return;
+	g->mount_ms = ms_since(g->op_ns, proc_now_ns());
+	if (g->failed) {
+		/* dg_finish() formats from g->why: keep a copy. */
+		char why[sizeof(g->why)];
+
+		snprintf(why, sizeof(why), "%s", g->why);
+		dg_finish(g, -EIO, "%s", why);
 		return;
 	}
-	g->mount_ms = ms_since(g->op_ns, now);
-	dg_finish(g, 0, "%u volumes mounted in %llu ms", g->hdr.nvolumes,
-		  (unsigned long long)g->mount_ms);
+	if (left) /* cannot happen: dependencies only point to earlier positions */
+		dg_finish(g, -EDEADLK, "%d volumes could not be ordered", left);
+	else
+		dg_finish(g, 0, "%u volumes mounted in %llu ms (at most %u at once)",
+			  g->hdr.nvolumes, (unsigned long long)g->mount_ms, g->mount_max);
 }
 
 int dg_mount(struct dg *g)
@@ -570,7 +650,9 @@ int dg_mount(struct dg *g)
 	g->op = DG_OP_MOUNT;
 	g->step = M_RUN;
 	g->op_ns = proc_now_ns();
-	g->cur = 0;
+	g->failed = 0;
+	g->running = 0;
+	g->mount_max = 0;
 	sort_order(g);
 	/* A group whose fsck failed is not mounted at all, not even in part. */
 	for (i = 0; i < g->hdr.nvolumes; i++)
@@ -600,40 +682,89 @@ static struct dg_vol *unmount_vol(struct dg *g)
 	return NULL;
 }
 
+/*
+ * The mirror of mount_next(): a volume is unmounted once every volume that
+ * had to wait for it (higher order, nested mountpoints) is unmounted; busy
+ * ones are retried from dg_tick() when their retry_ns comes.
+ */
+static void umount_next(struct dg *g, uint64_t now)
+{
+	int n = (int)g->hdr.nvolumes, a, b, left = 0;
+	char cmd[512];
+
+	for (b = n - 1; b >= 0; b--) {
+		struct dg_vol *v = &g->vol[g->order[b]];
+		const char *mp = g->hdr.vol[v->idx].mountpoint;
+
+		if (!v->mounted)
+			continue;
+		left++;
+		if (v->running || g->failed || g->running >= g->p.fsck_parallel ||
+		    now < v->retry_ns)
+			continue;
+		for (a = b + 1; a < n; a++)
+			if (g->vol[g->order[a]].mounted && mount_dep(g, a, b))
+				break;
+		if (a < n)
+			continue;
+		snprintf(cmd, sizeof(cmd), "umount");
+		cmd_add(cmd, sizeof(cmd), mp, 1);
+		cmd_add(cmd, sizeof(cmd), ">&2", 0);
+		if (child_start(g, v, cmd)) {
+			op_fail(g, "cannot start \"%s\"", cmd);
+			continue;
+		}
+		g->running++;
+		if (g->running > g->umount_max)
+			g->umount_max = g->running;
+		log_info("(dg %s) umount %s: started (%u running)", g->name, mp, g->running);
+	}
+	if (g->running)
+		return;
+	if (g->failed) {
+		char why[sizeof(g->why)];
+
+		snprintf(why, sizeof(why), "%s", g->why);
+		dg_finish(g, -EBUSY, "%s", why);
+	} else if (!left) {
+		dg_finish(g, 0, "unmounted in %llu ms (at most %u at once)",
+			  (unsigned long long)ms_since(g->op_ns, now), g->umount_max);
+	}
+}
+
 void dg_unmount_next(struct dg *g, uint64_t now)
 {
-	struct dg_vol *v = unmount_vol(g);
+	struct dg_vol *v;
 	char cmd[512];
+	unsigned i;
 	int err;
 
+	if (g->step == U_UMOUNT) {
+		umount_next(g, now);
+		return;
+	}
+	v = unmount_vol(g);
 	if (!v) {
 		if (g->step == U_TERM && g->any_found) {
 			g->step = U_GRACE;
 			g->wait_until_ns = now + (uint64_t)g->p.kill_grace_ms * MS;
 			return;
 		}
-		if (g->step == U_TERM || g->step == U_KILL) {
-			g->step = U_UMOUNT;
-			g->cur = 0;
-			g->tries = 0;
-			v = unmount_vol(g);
+		g->step = U_UMOUNT;
+		g->running = 0;
+		g->failed = 0;
+		for (i = 0; i < g->hdr.nvolumes; i++) {
+			g->vol[i].tries = 0;
+			g->vol[i].retry_ns = 0;
 		}
-		if (!v) {
-			dg_finish(g, 0, "unmounted in %llu ms",
-				  (unsigned long long)ms_since(g->op_ns, now));
-			return;
-		}
+		umount_next(g, now);
+		return;
 	}
-	if (g->step == U_UMOUNT) {
-		snprintf(cmd, sizeof(cmd), "umount");
-	} else {
-		/* -M: only if it still is a mountpoint, never the filesystem under it. */
-		snprintf(cmd, sizeof(cmd), "fuser -s -M -k %s -m",
-			 g->step == U_TERM ? "-TERM" : "-KILL");
-	}
+	/* -M: only if it still is a mountpoint, never the filesystem under it. */
+	snprintf(cmd, sizeof(cmd), "fuser -s -M -k %s -m", g->step == U_TERM ? "-TERM" : "-KILL");
 	cmd_add(cmd, sizeof(cmd), g->hdr.vol[v->idx].mountpoint, 1);
 	/* fuser complains about every /proc entry it may not stat: noise. */
-	cmd_add(cmd, sizeof(cmd), g->step == U_UMOUNT ? ">&2" : "2>/dev/null", 0);
+	cmd_add(cmd, sizeof(cmd), "2>/dev/null", 0);
 	err = child_start(g, v, cmd);
 	if (err)
 		dg_finish(g, err, "cannot start \"%s\": %s", cmd, strerror(-err));
@@ -648,7 +779,90 @@ int dg_unmount(struct dg *g)
 	g->op_ns = proc_now_ns();
 	g->cur = 0;
 	g->any_found = 0;
+	g->umount_max = 0;
 	sort_order(g);
 	dg_unmount_next(g, g->op_ns);
 	return 0;
+}
+
+/* ---- adopt ------------------------------------------------------------------- */
+
+/* Undo mountinfo's octal escapes (\040 for a space) in place. */
+static void unescape(char *s)
+{
+	char *o = s;
+
+	for (; *s; s++) {
+		if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' && s[2] >= '0' && s[2] <= '7' &&
+		    s[3] >= '0' && s[3] <= '7') {
+			*o++ = (char)((s[1] - '0') * 64 + (s[2] - '0') * 8 + (s[3] - '0'));
+			s += 3;
+		} else {
+			*o++ = *s;
+		}
+	}
+	*o = 0;
+}
+
+/*
+ * One mountinfo line: "ID PARENT MAJ:MIN ROOT MOUNTPOINT OPTS [TAGS] - FSTYPE
+ * SOURCE SUPEROPTS".  Marks the volume mounted at MOUNTPOINT when the line's
+ * device is the volume's (same major:minor, or SOURCE names its device path).
+ */
+static unsigned adopt_line(struct dg *g, char *line, const dev_t *devs)
+{
+	unsigned maj, min, i, n = 0;
+	char *f[5], *src = NULL, *sp, *t;
+	int k = 0;
+
+	for (t = strtok_r(line, " \n", &sp); t && k < 5; t = strtok_r(NULL, " \n", &sp))
+		f[k++] = t;
+	if (k < 5 || sscanf(f[2], "%u:%u", &maj, &min) != 2)
+		return 0;
+	while ((t = strtok_r(NULL, " \n", &sp)) && strcmp(t, "-"))
+		;
+	if (t && strtok_r(NULL, " \n", &sp))
+		src = strtok_r(NULL, " \n", &sp);
+	unescape(f[4]);
+	if (src)
+		unescape(src);
+	for (i = 0; i < g->hdr.nvolumes; i++) {
+		const struct dgm_volume *d = &g->hdr.vol[i];
+		int same = (devs[i] && major(devs[i]) == maj && minor(devs[i]) == min) ||
+			   (src && !strcmp(src, d->device));
+
+		if (g->vol[i].mounted || strcmp(f[4], d->mountpoint))
+			continue;
+		if (!same) {
+			log_warnx("(dg %s) %s has %u:%u mounted, not %s: not adopting it", g->name,
+				  d->mountpoint, maj, min, d->device);
+			continue;
+		}
+		g->vol[i].mounted = 1;
+		n++;
+		log_info("(dg %s) adopted: %s mounted on %s", g->name, d->device, d->mountpoint);
+	}
+	return n;
+}
+
+unsigned dg_adopt_mounts(struct dg *g)
+{
+	dev_t devs[DGM_MAX_VOLUMES] = {0};
+	struct stat st;
+	char line[1024];
+	unsigned i, n = 0;
+	FILE *f;
+
+	for (i = 0; i < g->hdr.nvolumes; i++)
+		if (!stat(g->hdr.vol[i].device, &st) && S_ISBLK(st.st_mode))
+			devs[i] = st.st_rdev;
+	f = fopen("/proc/self/mountinfo", "re");
+	if (!f) {
+		log_warn("(dg %s) /proc/self/mountinfo", g->name);
+		return 0;
+	}
+	while (fgets(line, sizeof(line), f))
+		n += adopt_line(g, line, devs);
+	fclose(f);
+	return n;
 }

@@ -27,13 +27,13 @@ enum {
 	A_CLAIM,     /* owner + slot claim writes in flight */
 	A_SETTLE,    /* waiting for lease_settle_at() */
 	A_CONFIRM,   /* owner re-read in flight */
+	D_READ,	     /* adopt: owner read in flight */
 	F_RUN,	     /* checkers running */
-	M_RUN,	     /* one mount helper at a time */
+	M_RUN,	     /* mount helpers, independent volumes at once */
 	U_TERM,	     /* fuser -TERM, one volume at a time */
 	U_GRACE,     /* kill_grace before SIGKILL */
 	U_KILL,	     /* fuser -KILL */
-	U_UMOUNT,    /* umount, reverse order */
-	U_RETRY,     /* a busy umount is retried shortly (never lazily) */
+	U_UMOUNT,    /* umount, reverse order; a busy one is retried shortly (never lazily) */
 	R_IOWAIT,    /* in-flight lease writes must land before the release ones */
 	R_READ,	     /* fresh owner read in flight */
 	R_WRITE,     /* release writes in flight */
@@ -52,6 +52,8 @@ struct dg_vol {
 	int fsck;    /* FS_* */
 	int mounted; /* by this engine */
 	uint64_t fsck_ms, mount_ms;
+	int tries;	   /* busy umounts so far */
+	uint64_t retry_ns; /* next umount attempt, 0 = now */
 	/* member check */
 	int fd;
 	struct uop op;
@@ -100,10 +102,11 @@ struct dg {
 	int order[DGM_MAX_VOLUMES]; /* mount order */
 
 	/* the running operation */
-	int op, step, force, pending, cur, any_found, tries, failed;
+	int op, step, force, adopt, pending, cur, any_found, tries, failed;
 	uint64_t op_ns, step_ns, wait_until_ns, settle_ns;
 	int wait_logged;
 	unsigned running;
+	unsigned mount_max, umount_max; /* most helpers at once in the last mount/unmount */
 	uint64_t sum_ms, fsck_ms, mount_ms;
 	int fin_err;
 	char why[256];
@@ -128,7 +131,9 @@ int dg_hb_read(struct dg *g, uint64_t now);
 
 /* Acquire, after the header: check every member volume, then observe the lease. */
 void dg_acq_members(struct dg *g);
-/* Unmount: the next fuser or umount child, or the end of the operation. */
+/* Unmount: the next fuser or umount children, or the end of the operation. */
 void dg_unmount_next(struct dg *g, uint64_t now);
+/* Adopt: mark the volumes /proc/self/mountinfo shows at their mountpoints; how many. */
+unsigned dg_adopt_mounts(struct dg *g);
 
 #endif /* HBPF_DGVOL_H */

@@ -19,6 +19,7 @@
 #include "config.h"
 #include "ctl.h"
 #include "hbpfctl.h"
+#include "keyfile.h"
 #include "pinned.h"
 
 #define CONF_DEFAULT "/etc/hbpf/hbpf.conf"
@@ -913,10 +914,51 @@ static int cmd_check(struct ctl *c, const struct cmd *cmd, int argc, char **argv
 		free(cfg);
 		return EXIT_FAIL;
 	}
+	/* The daemon reads the key file at start-up: catch its problems here too. */
+	if (cfg->key_file[0]) {
+		struct hbpf_keyset ks;
+
+		ret = hbpf_keyfile_load(cfg->key_file, &ks, err, sizeof(err));
+		explicit_bzero(&ks, sizeof(ks));
+		if (ret) {
+			fprintf(stderr, "%s\n", err);
+			free(cfg);
+			return EXIT_FAIL;
+		}
+	}
 	hbpf_config_dump(cfg, stdout);
 	printf("configuration OK\n");
 	free(cfg);
 	return 0;
+}
+
+/* "keygen [KEYID]": a fresh key-file line on stdout (keyid 1 by default). */
+static int cmd_keygen(struct ctl *c, const struct cmd *cmd, int argc, char **argv)
+{
+	unsigned long id = 1;
+	char line[64], *end;
+	int ret;
+
+	(void)c;
+	if (argc > 1)
+		return too_many(cmd);
+	if (argc) {
+		errno = 0;
+		id = strtoul(argv[0], &end, 10);
+		if (argv[0][0] < '0' || argv[0][0] > '9' || *end || errno || id < 1 || id > 255) {
+			fprintf(stderr, "hbpfctl: keygen: key id '%s' is not a number 1..255\n",
+				argv[0]);
+			return EXIT_USAGE;
+		}
+	}
+	ret = hbpf_keyfile_gen((uint8_t)id, line, sizeof(line));
+	if (ret) {
+		fprintf(stderr, "hbpfctl: keygen: %s\n", strerror(-ret));
+		return EXIT_FAIL;
+	}
+	fputs(line, stdout);
+	explicit_bzero(line, sizeof(line));
+	return fflush(stdout) ? EXIT_FAIL : 0;
 }
 
 /* ------------------------------------------------------------------------ */
@@ -934,6 +976,7 @@ static const struct cmd cmds[] = {
 	{"shutdown", cmd_action, "", "the daemon releases its sets and exits", 0, 0},
 	{"ping", cmd_action, "", "check that the daemon answers", 0, 0},
 	{"check", cmd_check, "[CONFIG]", "validate a configuration file", 0, 0},
+	{"keygen", cmd_keygen, "[KEYID]", "print a new heartbeat key-file line", 0, 0},
 	{"dg", cmd_dg, "SUBCMD ...", "disk groups: init, show, import, deport", 0, 0},
 };
 #define NCMDS ((int)(sizeof(cmds) / sizeof(cmds[0])))
@@ -1040,7 +1083,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "hbpfctl: empty path given to -c, -p or -s\n");
 		return EXIT_USAGE;
 	}
-	if (cmd->fn != cmd_check)
+	if (cmd->fn != cmd_check && cmd->fn != cmd_keygen)
 		load_config(&c);
 	ret = cmd->fn(&c, cmd, argc - optind - 1, argv + optind + 1);
 	free(c.cfg);

@@ -30,6 +30,7 @@
 #include "ctl.h"
 #include "daemon.h"
 #include "hbpf.skel.h"
+#include "keyfile.h"
 #include "log.h"
 
 #define TICK_NS 2000000ull /* liveness stamp, GARP pacing, deadlines */
@@ -382,6 +383,42 @@ static int set_rt(int prio)
 	return 0;
 }
 
+/*
+ * The heartbeat keys.  hbpfd refuses to run unauthenticated: a missing
+ * key-file directive, a missing, group/other-accessible or malformed file is
+ * fatal, reported on one line that says how to fix it.
+ */
+static int load_keys(const struct hbpf_config *cfg, struct hbpf_keyset *ks, char *err,
+		     size_t errlen)
+{
+	if (!cfg->key_file[0]) {
+		snprintf(err, errlen,
+			 "%s: key-file: required (generate one with: hbpfctl keygen > %s)",
+			 cfg->path, HBPF_KEY_FILE_DEFAULT);
+		return -EINVAL;
+	}
+	return hbpf_keyfile_load(cfg->key_file, ks, err, errlen);
+}
+
+/* Fill the "keys" map before the programs see traffic (and before the sender starts). */
+static int install_keys(struct daemon *d)
+{
+	struct hbpf_keyset ks;
+	char err[512];
+	int ret;
+
+	ret = load_keys(&d->cfg, &ks, err, sizeof(err));
+	if (ret) {
+		log_warnx("%s", err);
+		return ret;
+	}
+	ret = hbpf_keyset_install(&ks, kern_map_fd(&d->k, "keys"));
+	explicit_bzero(&ks, sizeof(ks));
+	if (ret)
+		log_warnx("cannot write the keys map: %s", strerror(-ret));
+	return ret;
+}
+
 int daemon_setup(struct daemon *d)
 {
 	const struct hbpf_cfg_node *me = &d->cfg.nodes[d->self_idx];
@@ -405,6 +442,9 @@ int daemon_setup(struct daemon *d)
 	if (err)
 		return err;
 	err = kern_open(&d->k, d->pin_root);
+	if (err)
+		return err;
+	err = install_keys(d);
 	if (err)
 		return err;
 	err = fill_maps(d);
@@ -645,6 +685,16 @@ int main(int argc, char **argv)
 	d.self_idx = find_self(&d, node);
 	if (d.self_idx < 0)
 		return 1;
+	if (!unload) {
+		struct hbpf_keyset ks;
+
+		err = load_keys(&d.cfg, &ks, errbuf, sizeof(errbuf));
+		explicit_bzero(&ks, sizeof(ks));
+		if (err) {
+			fprintf(stderr, "%s\n", errbuf);
+			return 1;
+		}
+	}
 	if (check) {
 		printf("configuration OK\n");
 		return 0;

@@ -210,6 +210,8 @@ int kern_attach_tc(struct hbpf_kern *k, int ifindex, const char *ifname)
 int kern_unload(const char *pin_root, const char *const ifnames[], const int ifindexes[], int n)
 {
 	char dir[300], path[400];
+	struct bpf_map *map;
+	struct hbpf *skel;
 	int i;
 
 	snprintf(dir, sizeof(dir), "%s/v%d", pin_root, HBPF_LAYOUT_VERSION);
@@ -225,13 +227,15 @@ int kern_unload(const char *pin_root, const char *const ifnames[], const int ifi
 		snprintf(path, sizeof(path), "%s/link_xdp_%s", dir, ifnames[i]);
 		unlink(path);
 	}
-	static const char *const maps[] = {"config", "local",  "sets",	"vips",	   "vmacs",
-					   "ifaces", "peers",  "links", "hb_prev", "drops",
-					   "stats",  "events", "timers"};
-	for (i = 0; i < (int)(sizeof(maps) / sizeof(maps[0])); i++) {
-		snprintf(path, sizeof(path), "%s/%s", dir, maps[i]);
+	/* The map names come from the object itself (opened, never loaded). */
+	skel = hbpf__open();
+	if (!skel)
+		return -errno;
+	bpf_object__for_each_map (map, skel->obj) {
+		snprintf(path, sizeof(path), "%s/%s", dir, bpf_map__name(map));
 		unlink(path);
 	}
+	hbpf__destroy(skel);
 	if (rmdir(dir) && errno != ENOENT)
 		return -errno;
 	rmdir(pin_root);

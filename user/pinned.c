@@ -375,6 +375,9 @@ static const char *const drop_names[HBPF_DROP_MAX] = {
 	[HBPF_DROP_VMAC_FOREIGN] = "vmac_foreign",
 	[HBPF_DROP_VIP_FOREIGN] = "vip_foreign",
 	[HBPF_DROP_EGRESS_FOREIGN] = "egress_foreign",
+	[HBPF_DROP_KEY] = "key",
+	[HBPF_DROP_MAC] = "mac",
+	[HBPF_DROP_REPLAY] = "replay",
 };
 
 static const char *const stat_names[HBPF_STAT_MAX] = {

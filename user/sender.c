@@ -6,9 +6,11 @@
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
+#include <time.h>
 #include <arpa/inet.h>
 #include <net/if.h>
 #include <sys/socket.h>
+#include <bpf/bpf.h>
 
 #include "log.h"
 #include "sender.h"
@@ -48,10 +50,33 @@ static int link_socket(const struct hbpf_cfg_link *l, uint16_t port)
 	return fd;
 }
 
+uint64_t sender_boot_value(uint64_t prev)
+{
+	struct timespec ts;
+	uint64_t b;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	b = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+	return b > prev ? b : prev + 1;
+}
+
+/* The send key, from slot 0 of the keys map the daemon filled. */
+static int send_key(struct hbpf_kern *k, struct hbpf_key *key)
+{
+	int fd = kern_map_fd(k, "keys");
+	__u32 slot = 0;
+
+	if (fd < 0)
+		return fd;
+	if (bpf_map_lookup_elem(fd, &slot, key))
+		return -errno;
+	return key->keyid ? 0 : -ENOKEY;
+}
+
 int sender_init(struct sender *s, const struct hbpf_config *cfg, int self_idx, struct hbpf_kern *k)
 {
 	const struct hbpf_cfg_node *me = &cfg->nodes[self_idx];
-	int i, n, fd;
+	int i, n, fd, err;
 
 	memset(s, 0, sizeof(*s));
 	for (i = 0; i < HBPF_MAX_LINKS; i++)
@@ -62,6 +87,12 @@ int sender_init(struct sender *s, const struct hbpf_config *cfg, int self_idx, s
 	s->k = k;
 	s->handoff = NONE16;
 	s->move = NONE16;
+	s->boot = sender_boot_value(0);
+	err = send_key(k, &s->key);
+	if (err) {
+		log_warnx("no heartbeat send key in the keys map: %s", strerror(-err));
+		return err;
+	}
 	for (i = 0; i < cfg->nlinks; i++) {
 		fd = link_socket(&me->links[i], cfg->port);
 		if (fd < 0) {
@@ -133,7 +164,24 @@ void sender_build(struct sender *s, const struct sender_dst *d, uint64_t now, st
 	hb.handoff_to = ho & 0xff;
 	hb.move_set = mv >> 8;
 	hb.move_to = mv & 0xff;
+	hb.boot = s->boot;
 	hbpf_wire_encode(&hb, w);
+	hbpf_wire_sign(w, &s->key);
+}
+
+void sender_next_seq(struct sender *s)
+{
+	int i, wrap = 0;
+
+	for (i = 0; i < HBPF_MAX_LINKS; i++)
+		if (++s->seq[i] == 0)
+			wrap = 1;
+	if (!wrap)
+		return;
+	/* After 2^32 heartbeats: a new boot restarts every link's numbering. */
+	s->boot = sender_boot_value(s->boot);
+	for (i = 0; i < HBPF_MAX_LINKS; i++)
+		s->seq[i] = 1;
 }
 
 static void *sender_main(void *arg)
@@ -147,8 +195,7 @@ static void *sender_main(void *arg)
 	due = kern_now_ns();
 	while (!__atomic_load_n(&s->stop, __ATOMIC_ACQUIRE)) {
 		now = kern_now_ns();
-		for (i = 0; i < HBPF_MAX_LINKS; i++)
-			s->seq[i]++;
+		sender_next_seq(s);
 		for (i = 0; i < s->ndst; i++) {
 			struct sender_dst *d = &s->dst[i];
 

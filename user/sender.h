@@ -4,7 +4,9 @@
  * every link each interval, on absolute-time sleeps, so that CPU load does not
  * stretch the interval.  It reads this node's state (owned sets, epochs,
  * daemon stamp) from the mmapped maps and the handoff/move announcements from
- * the main thread through atomics; it never blocks on anything else.
+ * the main thread through atomics; it never blocks on anything else.  Every
+ * HB is signed with the send key (slot 0 of the "keys" map) and carries this
+ * daemon's boot value, so that receivers can tell a restart from a replay.
  */
 #ifndef HBPF_SENDER_H
 #define HBPF_SENDER_H
@@ -31,6 +33,8 @@ struct sender {
 	int ndst;
 	struct sender_dst dst[SENDER_MAX_DST];
 	uint32_t seq[HBPF_MAX_LINKS];
+	uint64_t boot;	     /* CLOCK_REALTIME ns at start; grows when a seq wraps */
+	struct hbpf_key key; /* send key */
 	uint32_t cluster;
 	uint8_t self;
 	uint64_t interval_ns;
@@ -47,7 +51,8 @@ struct sender {
 };
 
 /* Open one UDP socket per link, bound to this node's link address and port
- * and to the link's interface. */
+ * and to the link's interface; take the send key from the "keys" map, which
+ * must be filled (-ENOKEY otherwise). */
 int sender_init(struct sender *s, const struct hbpf_config *cfg, int self_idx, struct hbpf_kern *k);
 int sender_start(struct sender *s, int rt_prio);
 void sender_stop(struct sender *s);
@@ -57,7 +62,14 @@ void sender_stop(struct sender *s);
 void sender_handoff(struct sender *s, int set, int node, uint64_t hold_ns);
 void sender_move(struct sender *s, int set, int node, uint64_t hold_ns);
 
-/* Build the HB for one destination (exposed for tests). */
+/* Build and sign the HB for one destination (exposed for tests). */
 void sender_build(struct sender *s, const struct sender_dst *d, uint64_t now, struct hbpf_wire *w);
+
+/* Advance every link's seq; on a wrap take a new, larger boot value so that
+ * receivers' replay windows accept the restarted numbering (exposed for tests). */
+void sender_next_seq(struct sender *s);
+
+/* A boot value: CLOCK_REALTIME in ns, at least prev + 1. */
+uint64_t sender_boot_value(uint64_t prev);
 
 #endif /* HBPF_SENDER_H */

@@ -6,6 +6,7 @@
 #include <endian.h>
 #include <string.h>
 
+#include "siphash.h"
 #include "wire.h"
 
 /* Drop reason r as the negative return value decode promises. */
@@ -34,11 +35,35 @@ void hbpf_wire_encode(const struct hbpf_hb *hb, struct hbpf_wire *w)
 	w->move_to = hb->move_to;
 	for (i = 0; i < HBPF_MAX_SETS; i++)
 		w->epoch[i] = htobe32(hb->epoch[i]);
+	w->boot = htobe64(hb->boot);
 }
 
-int hbpf_wire_decode(const void *buf, size_t len, uint32_t cluster, int self, struct hbpf_hb *hb)
+void hbpf_wire_mac(const struct hbpf_wire *w, const struct hbpf_key *k, uint8_t mac[8])
 {
+	hbpf_siphash_bytes(hbpf_siphash24(k->key, w, HBPF_WIRE_MAC_LEN), mac);
+}
+
+void hbpf_wire_sign(struct hbpf_wire *w, const struct hbpf_key *k)
+{
+	w->keyid = k->keyid;
+	hbpf_wire_mac(w, k, w->mac);
+}
+
+/* The key of ks named by keyid, or NULL. */
+static const struct hbpf_key *find_key(const struct hbpf_keyset *ks, uint8_t keyid)
+{
+	for (int i = 0; i < ks->n && i < HBPF_MAX_KEYS; i++)
+		if (keyid && ks->k[i].keyid == keyid)
+			return &ks->k[i];
+	return NULL;
+}
+
+int hbpf_wire_decode(const void *buf, size_t len, uint32_t cluster, int self,
+		     const struct hbpf_keyset *ks, struct hbpf_hb *hb)
+{
+	const struct hbpf_key *k;
 	struct hbpf_wire w;
+	uint8_t mac[8];
 	int i;
 
 	/* Same order as the XDP program, so both count the same reason. */
@@ -59,6 +84,14 @@ int hbpf_wire_decode(const void *buf, size_t len, uint32_t cluster, int self, st
 		return WIRE_DROP(HBPF_DROP_NODE);
 	if (w.link >= HBPF_MAX_LINKS)
 		return WIRE_DROP(HBPF_DROP_LINK);
+	if (ks) {
+		k = find_key(ks, w.keyid);
+		if (!k)
+			return WIRE_DROP(HBPF_DROP_KEY);
+		hbpf_wire_mac(&w, k, mac);
+		if (memcmp(mac, w.mac, sizeof(mac)))
+			return WIRE_DROP(HBPF_DROP_MAC);
+	}
 
 	memset(hb, 0, sizeof(*hb));
 	hb->type = w.type;
@@ -77,5 +110,8 @@ int hbpf_wire_decode(const void *buf, size_t len, uint32_t cluster, int self, st
 	hb->move_to = w.move_to;
 	for (i = 0; i < HBPF_MAX_SETS; i++)
 		hb->epoch[i] = be32toh(w.epoch[i]);
+	hb->keyid = w.keyid;
+	hb->boot = be64toh(w.boot);
+	memcpy(hb->mac, w.mac, sizeof(hb->mac));
 	return 0;
 }

@@ -16,7 +16,7 @@
 #endif
 
 /* Version of the pinned layout; pins live under <pin-root>/v<N>/. */
-#define HBPF_LAYOUT_VERSION 1
+#define HBPF_LAYOUT_VERSION 2
 #define HBPF_PIN_ROOT_DEFAULT "/sys/fs/bpf/hbpf"
 
 /* Limits.  Node ids and set ids index arrays, so they stay small. */
@@ -35,12 +35,19 @@
  * The receiving XDP program records it and turns the same frame around at
  * once (XDP_TX) as an ECHO: it swaps MAC, IP and UDP endpoints, sets
  * type = ECHO and rewrites the "state" part (src_node .. epoch[]) with its
- * own node's state, keeping seq and orig_tx_ns so that the originator's XDP
- * program measures the round trip kernel to kernel.
+ * own node's state, keeping seq, orig_tx_ns and boot so that the originator's
+ * XDP program measures the round trip kernel to kernel.
+ *
+ * Authentication (docs/AUTH.md): mac is SipHash-2-4 under a 128-bit cluster
+ * key over every byte before it (HBPF_WIRE_MAC_LEN, a multiple of 8), keyid
+ * names the key.  An HB is signed by the sender with its send key, an ECHO is
+ * re-signed by the echoer's XDP program with the echoer's send key after the
+ * rewrite.  Replay: (boot, seq) of HBs only ever grows per (peer, link); an
+ * ECHO must carry one of our own recent orig_tx_ns, newer than the last one.
  */
 #define HBPF_PORT_DEFAULT 7201
 #define HBPF_WIRE_MAGIC 0x48425046u /* "HBPF" */
-#define HBPF_WIRE_VERSION 1
+#define HBPF_WIRE_VERSION 2
 
 #define HBPF_WT_HB 1   /* heartbeat, built by the sender's daemon */
 #define HBPF_WT_ECHO 2 /* reflection built by the receiver's XDP program */
@@ -71,12 +78,19 @@ struct hbpf_wire {
 	__u8 move_set;		     /* request: owner of move_set hand it to move_to */
 	__u8 move_to;		     /* or 0xff; only in HB */
 	__be32 epoch[HBPF_MAX_SETS]; /* src_node's epoch of each set (0 = never owned) */
-	__be32 pad;		     /* zero */
+	__u8 keyid;		     /* key that made mac, 1..255 (ECHO: the echoer's) */
+	__u8 pad[3];		     /* zero */
+	__be64 boot;		     /* originator's daemon start, CLOCK_REALTIME ns; a
+				      * larger value resets the replay window (kept in ECHO) */
+	__u8 mac[8];		     /* SipHash-2-4(key, bytes [0, HBPF_WIRE_MAC_LEN)),
+				      * the 64-bit result in little-endian byte order */
 } __attribute__((packed));
-_Static_assert(sizeof(struct hbpf_wire) == 176, "hbpf_wire layout");
+_Static_assert(sizeof(struct hbpf_wire) == 192, "hbpf_wire layout");
+#define HBPF_WIRE_MAC_LEN 184 /* offsetof(struct hbpf_wire, mac) */
+_Static_assert(HBPF_WIRE_MAC_LEN % 8 == 0, "MACed region is whole 64-bit words");
 
 /* ------------------------------------------------------------------------ */
-/* Maps (all pinned under <pin-root>/v1/ by name, BTF-described).            */
+/* Maps (all pinned under <pin-root>/v2/ by name, BTF-described).            */
 
 /*
  * "config" (ARRAY, 1 entry, key __u32 0): written by the daemon before it
@@ -109,6 +123,20 @@ struct hbpf_local {
 	__u32 flags;		/* HBPF_WF_* this node announces */
 };
 _Static_assert(sizeof(struct hbpf_local) == 32, "hbpf_local layout");
+
+/*
+ * "keys" (ARRAY, HBPF_MAX_KEYS entries, key __u32 slot): the heartbeat MAC
+ * keys, written by the daemon from the key file before the programs run.
+ * Slot 0 is the send key (HBs and ECHOs are signed with it); slot 1, when
+ * keyid != 0, is also accepted (key rollover).  keyid 0 = slot empty.
+ */
+#define HBPF_MAX_KEYS 2
+struct hbpf_key {
+	__u8 keyid;   /* 1..255, 0 = empty */
+	__u8 pad[7];  /* zero */
+	__u8 key[16]; /* SipHash key bytes k0 (LE) then k1 (LE), as in the key file */
+};
+_Static_assert(sizeof(struct hbpf_key) == 24, "hbpf_key layout");
 
 /* hbpf_set.flags */
 #define HBPF_SF_CONFIGURED (1u << 0) /* slot in use */
@@ -232,7 +260,10 @@ _Static_assert(sizeof(struct hbpf_link) == 64, "hbpf_link layout");
 #define HBPF_DROP_VMAC_FOREIGN 9    /* frame to a VMAC this node does not own */
 #define HBPF_DROP_VIP_FOREIGN 10    /* IP to a VIP this node does not own */
 #define HBPF_DROP_EGRESS_FOREIGN 11 /* egress from a VIP this node does not own */
-#define HBPF_DROP_MAX 12
+#define HBPF_DROP_KEY 12	    /* heartbeat keyid not in the keys map */
+#define HBPF_DROP_MAC 13	    /* heartbeat MAC does not verify */
+#define HBPF_DROP_REPLAY 14	    /* replayed or stale heartbeat/echo */
+#define HBPF_DROP_MAX 15
 
 /* "stats" (PERCPU_ARRAY, HBPF_STAT_MAX entries): counters of normal work. */
 #define HBPF_STAT_HB_RX 0

@@ -9,6 +9,8 @@
  *   set 0: VIP 198.18.0.100, VMAC 02:00:c6:12:00:64, auto, prio 2,1  - not owned
  *   set 1: VIP 198.18.0.101, VMAC 02:00:c6:12:00:65, auto, prio 1,2  - owned, epoch 5
  *   interface 1 (lo, the default ingress of XDP test runs) is public.
+ *   keys: slot 0 keyid 7 (sends), slot 1 keyid 9 (rollover); every crafted
+ *   heartbeat is signed with key 7 unless it names another keyid.
  */
 #ifndef HBPF_TEST_H
 #define HBPF_TEST_H
@@ -37,6 +39,7 @@
 
 #include <hbpf/abi.h>
 #include "hbpf.skel.h"
+#include "siphash.h"
 
 #define T_SELF 1
 #define T_PEER 2
@@ -45,6 +48,9 @@
 #define T_IFINDEX 1 /* loopback: where XDP test runs are received */
 #define T_MAX_EVENTS 64
 #define T_FRAME_MAX 512
+#define T_KEYID 7	     /* slot 0: the send key */
+#define T_KEYID2 9	     /* slot 1: the rollover key */
+#define T_BOOT 1000000000ull /* default boot value of crafted heartbeats */
 
 #define T_VIP0 0xc6120064u	 /* 198.18.0.100, host order */
 #define T_VIP1 0xc6120065u	 /* 198.18.0.101 */
@@ -56,6 +62,10 @@ static const uint8_t t_vmac1[6] = {0x02, 0x00, 0xc6, 0x12, 0x00, 0x65};
 static const uint8_t t_if_mac[6] = {0x02, 0xaa, 0x00, 0x00, 0x00, 0x01};
 static const uint8_t t_peer_mac[6] = {0x02, 0xaa, 0x00, 0x00, 0x00, 0x02};
 static const uint8_t t_client_mac[6] = {0x02, 0xcc, 0x00, 0x00, 0x00, 0x09};
+static const uint8_t t_key[16] = {0x10, 0x32, 0x54, 0x76, 0x98, 0xba, 0xdc, 0xfe,
+				  0x01, 0x23, 0x45, 0x67, 0x89, 0xab, 0xcd, 0xef};
+static const uint8_t t_key2[16] = {0xa5, 0x5a, 0xa5, 0x5a, 0x11, 0x22, 0x33, 0x44,
+				   0x55, 0x66, 0x77, 0x88, 0x99, 0x00, 0xaa, 0xbb};
 
 struct fix {
 	struct hbpf *skel;
@@ -83,6 +93,8 @@ struct t_hb {
 	uint64_t orig_tx_ns;
 	uint8_t handoff_set, handoff_to, move_set, move_to;
 	uint32_t epoch[HBPF_MAX_SETS];
+	uint8_t keyid; /* key named and used to sign; 0 = T_KEYID */
+	uint64_t boot;
 };
 
 static inline uint64_t t_now(void)
@@ -220,12 +232,19 @@ static inline uint64_t t_drops_total(struct fix *f)
 	return sum;
 }
 
+/* Value of the BPF-internal "hb_win" map (bpf/maps.bpf.h). */
+struct t_win {
+	uint64_t boot, echo_tx_ns;
+	uint32_t seq, pad;
+};
+
 /* The whole content of the state maps, to prove a packet changed nothing. */
 struct t_snap {
 	struct hbpf_peer peers[HBPF_MAX_NODES];
 	struct hbpf_link links[HBPF_MAX_NODES * HBPF_MAX_LINKS];
 	struct hbpf_set sets[HBPF_MAX_SETS];
 	uint64_t hb_prev[HBPF_MAX_NODES * HBPF_MAX_LINKS];
+	struct t_win win[HBPF_MAX_NODES * HBPF_MAX_LINKS];
 	struct hbpf_local local;
 };
 
@@ -239,6 +258,8 @@ static inline void t_snapshot(struct fix *f, struct t_snap *s)
 				 0);
 		assert_int_equal(
 			bpf_map_lookup_elem(t_fd(f->skel->maps.hb_prev), &i, &s->hb_prev[i]), 0);
+		assert_int_equal(bpf_map_lookup_elem(t_fd(f->skel->maps.hb_win), &i, &s->win[i]),
+				 0);
 	}
 	for (uint32_t i = 0; i < HBPF_MAX_SETS; i++)
 		t_get_set(f, i, &s->sets[i]);
@@ -286,6 +307,18 @@ static inline void t_make_set(struct hbpf_set *s, const uint8_t *vmac, uint8_t f
 	s->owned = (uint8_t)owned;
 	s->owner = owned ? T_SELF : HBPF_NODE_NONE;
 	s->epoch = epoch;
+}
+
+/* Fill key slot (0 sends, 1 rollover); keyid 0 empties it. */
+static inline void t_put_key(struct fix *f, uint32_t slot, uint8_t keyid, const uint8_t *key)
+{
+	struct hbpf_key k;
+
+	memset(&k, 0, sizeof(k));
+	k.keyid = keyid;
+	if (keyid)
+		memcpy(k.key, key, 16);
+	assert_int_equal(bpf_map_update_elem(t_fd(f->skel->maps.keys), &slot, &k, BPF_ANY), 0);
 }
 
 static inline int t_setup(void **state)
@@ -340,6 +373,8 @@ static inline int t_setup(void **state)
 	t_add_vmac(f, t_vmac0, 0);
 	t_add_vmac(f, t_vmac1, 1);
 	t_set_iface_public(f, 1);
+	t_put_key(f, 0, T_KEYID, t_key);
+	t_put_key(f, 1, T_KEYID2, t_key2);
 	return 0;
 }
 
@@ -377,14 +412,29 @@ static inline struct t_hb t_hb_default(uint8_t type, uint32_t seq)
 	h.seq = seq;
 	h.flags = HBPF_WF_DAEMON_UP | HBPF_WF_PUBLIC_UP;
 	h.age_us = 1000;
-	h.orig_tx_ns = 123456789ull;
+	/* An ECHO must carry one of our recent send times; an HB's is opaque. */
+	h.orig_tx_ns = type == HBPF_WT_ECHO ? t_now() - 1000000 : 123456789ull;
 	h.handoff_set = h.handoff_to = h.move_set = h.move_to = HBPF_NODE_NONE;
+	h.boot = T_BOOT;
 	return h;
 }
 
+/* The key bytes of keyid as the fixture installs them (unknown ids: t_key). */
+static inline const uint8_t *t_key_of(uint8_t keyid)
+{
+	return keyid == T_KEYID2 ? t_key2 : t_key;
+}
+
+/* (Re)compute the MAC of a crafted packet with the key keyid names. */
+static inline void t_sign(struct hbpf_wire *w)
+{
+	hbpf_siphash_bytes(hbpf_siphash24(t_key_of(w->keyid), w, HBPF_WIRE_MAC_LEN), w->mac);
+}
+
 /*
- * Ethernet + IPv4 + UDP + struct hbpf_wire from T_PEER to us.  Returns the
- * frame length.  `w` points into buf for callers that corrupt fields.
+ * Ethernet + IPv4 + UDP + struct hbpf_wire from T_PEER to us, signed.
+ * Returns the frame length.  `w` points into buf for callers that corrupt
+ * fields (t_sign() again to get past the MAC check).
  */
 static inline size_t t_build_hb(uint8_t *buf, const struct t_hb *h, struct hbpf_wire **wp)
 {
@@ -428,6 +478,9 @@ static inline size_t t_build_hb(uint8_t *buf, const struct t_hb *h, struct hbpf_
 	w->move_to = h->move_to;
 	for (int i = 0; i < HBPF_MAX_SETS; i++)
 		w->epoch[i] = htonl(h->epoch[i]);
+	w->keyid = h->keyid ? h->keyid : T_KEYID;
+	w->boot = htobe64(h->boot);
+	t_sign(w);
 	if (wp)
 		*wp = w;
 	return len;

@@ -107,9 +107,9 @@ static void test_echo_is_consumed_and_rtt_recorded(void **state)
 	struct t_hb h = t_hb_default(HBPF_WT_ECHO, 10);
 	struct hbpf_peer peer;
 	struct hbpf_link lnk;
-	uint64_t rtt1;
+	uint64_t rtt1, t0 = t_now();
 
-	h.orig_tx_ns = t_now() - 2000000; /* sent "2 ms ago" by our clock */
+	h.orig_tx_ns = t0 - 2000000; /* sent "2 ms ago" by our clock */
 	assert_int_equal(run_hb(f, &h, NULL, NULL), XDP_DROP);
 	t_get_link(f, T_PEER, 1, &lnk);
 	assert_int_equal(lnk.echo_rx, 1);
@@ -127,8 +127,10 @@ static void test_echo_is_consumed_and_rtt_recorded(void **state)
 	assert_int_equal(t_stat(f, HBPF_STAT_ECHO_TX), 0);
 	assert_int_equal(t_drops_total(f), 0);
 
-	/* Second sample: EWMA 1/8 toward the new RTT. */
-	h.orig_tx_ns = t_now() - 10000000;
+	/* Second sample, a later send that took >= 10 ms: EWMA 1/8 toward it.
+	 * (An earlier send time would be a replay.) */
+	t_sleep_ms(10);
+	h.orig_tx_ns = t0 - 1000000;
 	assert_int_equal(run_hb(f, &h, NULL, NULL), XDP_DROP);
 	t_get_link(f, T_PEER, 1, &lnk);
 	assert_true(lnk.rtt_ns >= 10000000);
@@ -144,6 +146,8 @@ static void test_sequence_gap_is_counted_lost_and_restart_resyncs(void **state)
 
 	for (size_t i = 0; i < sizeof(seqs) / sizeof(seqs[0]); i++) {
 		h.seq = seqs[i];
+		if (i == 3) /* the sender restarted: a new boot value, numbering from 2 */
+			h.boot = T_BOOT + 1;
 		assert_int_equal(run_hb(f, &h, NULL, NULL), XDP_TX);
 		t_get_link(f, T_PEER, 1, &lnk);
 		assert_int_equal(lnk.last_seq, seqs[i]);
@@ -191,7 +195,12 @@ static void m_magic(struct hbpf_wire *w)
 
 static void m_version(struct hbpf_wire *w)
 {
-	w->version = 2;
+	w->version = 1; /* the unauthenticated format */
+}
+
+static void m_version3(struct hbpf_wire *w)
+{
+	w->version = 3;
 }
 
 static void m_cluster(struct hbpf_wire *w)
@@ -241,7 +250,8 @@ static void m_link_max(struct hbpf_wire *w)
 
 static const struct bad_case bad_cases[] = {
 	{"bad magic", HBPF_DROP_MAGIC, 0, 0, 0, m_magic},
-	{"bad version", HBPF_DROP_VERSION, 0, 0, 0, m_version},
+	{"version 1", HBPF_DROP_VERSION, 0, 0, 0, m_version},
+	{"version 3", HBPF_DROP_VERSION, 0, 0, 0, m_version3},
 	{"wrong cluster", HBPF_DROP_CLUSTER, 0, 0, 0, m_cluster},
 	{"unknown type 3", HBPF_DROP_TYPE, 0, 0, 0, m_type},
 	{"unknown type 0", HBPF_DROP_TYPE, 0, 0, 0, m_type0},
@@ -258,7 +268,9 @@ static const struct bad_case bad_cases[] = {
 	{"UDP header cut", HBPF_DROP_SHORT, 14 + 20 + 4, 0, 0, NULL},
 	{"payload cut at magic", HBPF_DROP_SHORT, 14 + 20 + 8 + 2, 0, 0, NULL},
 	{"payload cut in epochs", HBPF_DROP_SHORT, 14 + 20 + 8 + 100, 0, 0, NULL},
-	{"payload one byte short", HBPF_DROP_SHORT, 14 + 20 + 8 + 175, 0, 0, NULL},
+	{"payload cut before the MAC", HBPF_DROP_SHORT, 14 + 20 + 8 + 184, 0, 0, NULL},
+	{"payload one byte short", HBPF_DROP_SHORT, 14 + 20 + 8 + 191, 0, 0, NULL},
+	{"UDP length of a v1 packet", HBPF_DROP_SHORT, 0, -16, 0, NULL},
 };
 
 static void test_malformed_heartbeats_drop_with_reason_and_change_nothing(void **state)
@@ -498,6 +510,7 @@ static void test_peer_with_dead_daemon_loses_its_sets(void **state)
 	assert_int_equal(run_hb(f, &h, NULL, NULL), XDP_DROP);
 	/* Its kernel still echoes, but its daemon stamp is 600 ms old (> 500). */
 	h.age_us = 600000;
+	h.orig_tx_ns = t_now(); /* each ECHO reflects a later HB of ours */
 	assert_int_equal(run_hb(f, &h, NULL, NULL), XDP_DROP);
 	t_get_peer(f, T_PEER, &peer);
 	assert_int_equal(peer.state, HBPF_PEER_DAEMON_DEAD);
@@ -516,6 +529,7 @@ static void test_peer_with_dead_daemon_loses_its_sets(void **state)
 
 	/* Its daemon is fresh again: alive, announced once more. */
 	h.age_us = 1000;
+	h.orig_tx_ns = t_now();
 	assert_int_equal(run_hb(f, &h, NULL, NULL), XDP_DROP);
 	t_get_peer(f, T_PEER, &peer);
 	assert_int_equal(peer.state, HBPF_PEER_ALIVE);
@@ -568,7 +582,9 @@ static void test_shutting_down_peer_holds_nothing(void **state)
  * An HB is rewritten in place into an ECHO and test runs do not restore the
  * frame between repeats, so repeat=N would time N-1 drops of our own ECHO:
  * the HB figure is the kernel-timed duration of N single runs, averaged.
- * A consumed ECHO leaves the frame alone, so it is timed with repeat=N.
+ * Every ECHO must carry a newer send time, so the consumed-ECHO figure is
+ * also N single runs; repeat=N of one ECHO times the replay drop (MAC
+ * verified, window refused).
  */
 static void test_hb_path_cost_is_reported(void **state)
 {
@@ -600,13 +616,13 @@ static void test_hb_path_cost_is_reported(void **state)
 	/* The same single-run timing of an ECHO shows the per-run overhead
 	 * that the repeat=N figure below does not carry. */
 	h.type = HBPF_WT_ECHO;
-	h.orig_tx_ns = t_now();
-	len = t_build_hb(in, &h, NULL);
 	total = 0;
 	for (uint32_t i = 0; i < n; i++) {
 		LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = in, .data_out = out,
 			    .data_size_out = sizeof(out), .repeat = 1);
 
+		h.orig_tx_ns = t_now();
+		len = t_build_hb(in, &h, NULL);
 		o.data_size_in = (uint32_t)len;
 		assert_int_equal(bpf_prog_test_run_opts(fd, &o), 0);
 		assert_int_equal(o.retval, XDP_DROP);
@@ -619,12 +635,13 @@ static void test_hb_path_cost_is_reported(void **state)
 			    .data_size_out = sizeof(out), .repeat = n);
 
 		o.data_size_in = (uint32_t)len;
+		assert_int_equal(t_drops_total(f), 0);
 		assert_int_equal(bpf_prog_test_run_opts(fd, &o), 0);
 		assert_int_equal(o.retval, XDP_DROP);
-		printf("[  COST    ] xdp_node ECHO consumed: %u ns/packet (repeat=%u)\n",
+		printf("[  COST    ] xdp_node ECHO replay dropped: %u ns/packet (repeat=%u)\n",
 		       o.duration, n);
 	}
-	assert_int_equal(t_drops_total(f), 0);
+	assert_true(t_drop(f, HBPF_DROP_REPLAY) == n);
 }
 
 int main(void)

@@ -7,8 +7,10 @@
  *        VOL = DEV:MOUNTPOINT:FSTYPE:UUID|-:auto|never|force:ORDER
  *   dg_drv owner META             prints "owner node=N gen=G" (N -1 = none)
  *   dg_drv run [-p PAR] [-g GRACE_MS] [-t FSCK_TIMEOUT_MS] META NAME SELF CMD...
- *        CMD: acquire force fsck mount unmount release status hold
+ *        CMD: acquire force adopt fsck mount unmount release status hold
  *             sleep:MS waitfile:PATH touch:PATH waitlost:MS live:NODE sh:COMMAND
+ *             reopen (close the engine without releasing, open a fresh one: a
+ *             daemon restart that keeps its mount namespace)
  *        prints "done OP err=E ms=M why=..." per operation, "lost why=..." when the
  *        engine reports a lost lease, "live NODE=V", "status ...", "sh rc=N".
  */
@@ -170,6 +172,8 @@ static int start_op(struct dg *g, const char *c)
 		return dg_acquire(g, 0);
 	if (!strcmp(c, "force"))
 		return dg_acquire(g, 1);
+	if (!strcmp(c, "adopt"))
+		return dg_adopt(g);
 	if (!strcmp(c, "fsck"))
 		return dg_fsck(g);
 	if (!strcmp(c, "mount"))
@@ -181,12 +185,33 @@ static int start_op(struct dg *g, const char *c)
 	return 1;
 }
 
-static int run_cmd(struct loop *l, struct dg *g, const char *c)
+/* Open the engine and let the header read and a first heartbeat land. */
+static int engine_open(struct loop *l, struct dg **g, const struct dg_params *p)
 {
+	int err = dg_open(g, p, l, &drv_ops, NULL);
+
+	if (err) {
+		printf("open err=%d\n", err);
+		return err;
+	}
+	run_until(l, *g, NULL, 20);
+	return 0;
+}
+
+static int run_cmd(struct loop *l, struct dg **gp, const struct dg_params *p, const char *c)
+{
+	struct dg *g = *gp;
 	char buf[256];
 	int err;
 
-	if (!strncmp(c, "sleep:", 6)) {
+	if (!strcmp(c, "reopen")) {
+		/* No release, no unmount: the engine just goes away, as in a restart. */
+		dg_close(g);
+		*gp = NULL;
+		run_until(l, NULL, NULL, 20);
+		lost_seen = 0;
+		return engine_open(l, gp, p) ? 1 : 0;
+	} else if (!strncmp(c, "sleep:", 6)) {
 		run_until(l, g, NULL, (unsigned)atoi(c + 6));
 	} else if (!strncmp(c, "waitfile:", 9)) {
 		uint64_t end = proc_now_ns() + 60000000000ull;
@@ -236,7 +261,7 @@ static int cmd_run(int argc, char **argv)
 	struct dg_params p = {.fsck_parallel = 1, .kill_grace_ms = 1000, .fsck_timeout_ms = 60000};
 	struct loop l;
 	struct dg *g;
-	int opt, i, err, rc = 0;
+	int opt, i, rc = 0;
 
 	optind = 2;
 	while ((opt = getopt(argc, argv, "p:g:t:")) != -1) {
@@ -256,15 +281,10 @@ static int cmd_run(int argc, char **argv)
 	p.self = atoi(argv[optind + 2]);
 	if (loop_init(&l, 64))
 		return 1;
-	err = dg_open(&g, &p, &l, &drv_ops, NULL);
-	if (err) {
-		printf("open err=%d\n", err);
+	if (engine_open(&l, &g, &p))
 		return 1;
-	}
-	/* Let the header read and a first heartbeat land. */
-	run_until(&l, g, NULL, 20);
 	for (i = optind + 3; i < argc && !rc; i++)
-		rc = run_cmd(&l, g, argv[i]);
+		rc = run_cmd(&l, &g, &p, argv[i]);
 	dg_close(g);
 	/* Drain what the ring still owes the closed engine. */
 	run_until(&l, NULL, NULL, 50);

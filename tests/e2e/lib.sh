@@ -13,6 +13,8 @@ HBPFCTL="$O/hbpfctl"
 PROBER="$O/tools/hbpf-prober"
 RESPONDER="$O/tools/hbpf-responder"
 VIP=198.18.0.100
+# The pinned layout version (the maps live under <pin-root>/v<N>/).
+LAYOUT=$(sed -n 's/^#define HBPF_LAYOUT_VERSION \([0-9]*\).*/\1/p' "$TOP/include/hbpf/abi.h")
 : "${E2E_INTERVAL:=2ms}"
 : "${E2E_DETECT_MULT:=5}"
 : "${E2E_DAEMON_DEADLINE:=500ms}"
@@ -80,9 +82,12 @@ lab_exec() {
 }
 
 write_config() {
+	# The heartbeat key: root-only, as hbpfd insists.
+	(umask 077 && "$HBPFCTL" keygen 1 >"$RUN/hbpf.key") || fail "hbpfctl keygen failed"
 	cat >"$1" <<EOF
 # written by tests/e2e/lib.sh
 cluster 4242
+key-file $RUN/hbpf.key
 interval $E2E_INTERVAL
 detect-mult $E2E_DETECT_MULT
 daemon-deadline $E2E_DAEMON_DEADLINE
@@ -187,7 +192,7 @@ wait_ctl() {
 
 # kernel_owned N SETID: 1 if node nN's kernel gate answers for the set, else 0.
 kernel_owned() {
-	bpftool -j map lookup pinned "$PIN/n$1/v1/sets" key "$2" 0 0 0 2>/dev/null |
+	bpftool -j map lookup pinned "$PIN/n$1/v$LAYOUT/sets" key "$2" 0 0 0 2>/dev/null |
 		jq -r '.formatted.value.owned // .value.owned // 0' 2>/dev/null || echo 0
 }
 

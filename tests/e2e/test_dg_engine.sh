@@ -17,7 +17,13 @@
 #   takes over after the timeout; a volume whose filesystem UUID does not
 #   match (or which is not a block device) is refused before any lease write;
 #   fsck with uncorrectable errors fails the import and nothing is mounted;
-#   fsck of 4 volumes with parallel 4 takes clearly less than one at a time.
+#   fsck of 4 volumes with parallel 4 takes clearly less than one at a time;
+#   parallel mounts: 4 independent volumes with parallel 4 mount (and unmount)
+#   at the same time, a nested mountpoint still mounts after its parent and
+#   unmounts before it, and `order` is honoured; a failed mount starts nothing
+#   more and leaves what got mounted recorded for unmount; adopt after a restart that
+#   kept the mounts (same generation, renewals go on, unmount + release work),
+#   and adopt of a group this node does not hold: -ESTALE, nothing written.
 #
 # Usage: O=build bash tests/e2e/test_dg_engine.sh   (builds its driver)
 set -u
@@ -103,6 +109,15 @@ gone() { [ ! -e "/proc/$1" ] || grep -q '^State:.*Z' "/proc/$1/status"; }
 owner() { "$DRV" owner "$MA"; }
 init() { "$DRV" init "$MA" "$G" 1000 100 "$@" >/dev/null; }
 ms_in() { [ "$1" -ge "$2" ] && [ "$1" -le "$3" ]; }
+# lno ERE FILE: number of the first line matching, 0 when none
+lno() {
+	local n
+	n=$(grep -n -m 1 -E -- "$1" "$2" | cut -d: -f1)
+	echo "${n:-0}"
+}
+# done_mounts FILE / done_umounts FILE: mountpoints in the order their helpers finished
+done_mounts() { sed -n 's/.* mount [^ ]* on \([^:]*\): [0-9]* ms$/\1/p' "$1" | tr '\n' ' '; }
+done_umounts() { sed -n 's/.* umount \([^:]*\): [0-9]* ms$/\1/p' "$1" | tr '\n' ' '; }
 
 # Build the driver (same flags as the tree).
 mkdir -p "$O/tests/e2e"
@@ -133,6 +148,8 @@ for i in 1 2 3 4; do
 	eval "U$i=\$(blkid -s UUID -o value \$V$i)"
 done
 MNT=$TMP/mnt
+# a driver command printing how many volumes are mounted in its namespace
+COUNT="sh:findmnt -rn -o SOURCE,TARGET | grep -c ' $MNT/'"
 # Volume 0 is nested in volume 1's mountpoint: listed first, mounted after it
 # (order 0 by depth: a, c, a/b; then order 1: d).
 VOLS="$V1:$MNT/a/b:ext4:$U1:auto:0 $V2:$MNT/a:ext4:$U2:auto:0 \
@@ -147,7 +164,7 @@ out=$(run n1 "$MA" 1 acquire fsck mount \
 	"sh:echo hello > $MNT/a/b/file && sync" \
 	"sh:findmnt -n -o SOURCE --target $MNT/a/b/file" \
 	"sh:cd $MNT/c && { sleep 300 >/dev/null 2>&1 & echo \$! > $TMP/busy.pid; }" \
-	status unmount "sh:findmnt -rn | grep -c ' $MNT/'" release)
+	status unmount "$COUNT" release)
 l=$(line "$out" acquire)
 check "import of a free group: $l" has "$l" "err=0 .*acquired generation 1"
 check "  without waiting out the lease ($(field ms "$l") ms)" ms_in "$(field ms "$l")" 0 700
@@ -159,7 +176,7 @@ want=$(printf '%s\n' "$V2 $MNT/a" "$V1 $MNT/a/b" "$V3 $MNT/c" "$V4 $MNT/d")
 check "findmnt shows the 4 volumes" has "$out" "$V1 $MNT/a/b"
 got=$(printf '%s\n' "$out" | grep " $MNT/" | grep -v '^done\|^status')
 check "  exactly: $(printf "%s\n" "$got" | tr "\n" " ")" test "$got" = "$want"
-mo=$(grep -o 'mount /dev/loop[0-9]* on [^:]*' "$TMP/n1.err" | awk '{print $4}' | tr '\n' ' ')
+mo=$(done_mounts "$TMP/n1.err")
 check "mount order parents first, then by order: $mo" \
 	test "$mo" = "$MNT/a $MNT/c $MNT/a/b $MNT/d "
 check "the file landed on the nested volume" has "$out" "^$V1\$"
@@ -171,7 +188,7 @@ check "  fuser signalled the process using $MNT/c" \
 	grep -q "fuser -TERM $MNT/c: signalled its users" "$TMP/n1.err"
 check "  that process is gone" gone "$(cat "$TMP/busy.pid" 2>/dev/null || echo 1)"
 check "  nothing left mounted" has "$out" "^0$"
-um=$(grep -o 'umount [^:]*' "$TMP/n1.err" | awk '{print $2}' | tr '\n' ' ')
+um=$(done_umounts "$TMP/n1.err")
 check "  unmounted in reverse order: $um" test "$um" = "$MNT/d $MNT/a/b $MNT/c $MNT/a "
 l=$(line "$out" release)
 check "release: $l" has "$l" "err=0 .*owner record freed"
@@ -307,7 +324,7 @@ debugfs -w -R "clri <2>" "$V4" >/dev/null 2>&1
 debugfs -w -R "ssv state 0" "$V4" >/dev/null 2>&1
 # shellcheck disable=SC2086
 init $VOLS
-out=$(RUNOPTS="-p 4" run n1g "$MA" 1 acquire fsck mount "sh:findmnt -rn | grep -c ' $MNT/'" release)
+out=$(RUNOPTS="-p 4" run n1g "$MA" 1 acquire fsck mount "$COUNT" release)
 l=$(line "$out" fsck)
 check "fsck with uncorrectable errors fails: $l" \
 	has "$l" "err=-5 .*fsck $V4: errors left uncorrected (exit 4)"
@@ -349,6 +366,131 @@ check "  total clearly below the sum of the checkers' times" \
 out=$(RUNOPTS="-p 4 -t 3" run n1t "$MA" 1 acquire fsck release)
 l=$(line "$out" fsck)
 check "fsck past its deadline is killed and fails: $l" has "$l" "err=-5 .*timed out after 3 ms"
+
+# --- parallel mounts: 4 independent volumes -----------------------------------------
+P4="$V1:$MNT/p1:ext4:$U1:auto:0 $V2:$MNT/p2:ext4:$U2:auto:0 \
+$V3:$MNT/p3:ext4:$U3:auto:0 $V4:$MNT/p4:ext4:$U4:auto:0"
+# shellcheck disable=SC2086
+init $P4
+out=$(RUNOPTS="-p 4" run n1p "$MA" 1 acquire mount status \
+	"$COUNT" unmount "$COUNT" release)
+l=$(line "$out" mount)
+check "4 independent volumes, parallel 4: $l" has "$l" "err=0 .*4 volumes mounted"
+st=$(printf '%s\n' "$out" | grep '^status')
+mx=$(printf '%s\n' "$st" | sed -n 's/.*mount [0-9]* ms (\([0-9]*\) at once).*/\1/p')
+check "  the engine ran ${mx:-?} mounts at the same time (>= 2): $st" test "${mx:-0}" -ge 2
+# The 2nd helper started before the 1st one finished: they overlapped.
+s2=$(grep -n ' mount [^ ]* on [^:]*: started' "$TMP/n1p.err" | sed -n 2p | cut -d: -f1)
+d1=$(lno ' mount [^ ]* on [^:]*: [0-9]+ ms$' "$TMP/n1p.err")
+check "  the log shows it (2nd started at line ${s2:-?}, 1st done at line $d1)" \
+	test "${s2:-99999}" -lt "$d1"
+cnt=$(printf '%s\n' "$out" | grep -x '[0-9][0-9]*' | tr '\n' ' ')
+check "  all 4 mounted, then none: $cnt" test "$cnt" = "4 0 "
+l=$(line "$out" unmount)
+check "  unmount in parallel too: $l" has "$l" "err=0 .*at most [234] at once"
+check "  release: $(line "$out" release)" has "$(line "$out" release)" "err=0"
+
+# --- parallel mounts: nesting and order ----------------------------------------------
+# a and c (order 0) at once; a/b (order 0) after a; d (order 1) after all three.
+VOLS="$V1:$MNT/a/b:ext4:$U1:auto:0 $V2:$MNT/a:ext4:$U2:auto:0 \
+$V3:$MNT/c:ext4:$U3:auto:0 $V4:$MNT/d:ext4:$U4:auto:1" # U4 changed with the new mkfs
+# shellcheck disable=SC2086
+init $VOLS
+out=$(RUNOPTS="-p 4" run n1o "$MA" 1 acquire mount unmount release)
+E=$TMP/n1o.err
+check "nested/ordered, parallel 4: $(line "$out" mount)" has "$(line "$out" mount)" "err=0"
+sa=$(lno " mount $V2 on $MNT/a: started" "$E")
+da=$(lno " mount $V2 on $MNT/a: [0-9]+ ms" "$E")
+sc=$(lno " mount $V3 on $MNT/c: started" "$E")
+dc=$(lno " mount $V3 on $MNT/c: [0-9]+ ms" "$E")
+sab=$(lno " mount $V1 on $MNT/a/b: started" "$E")
+dab=$(lno " mount $V1 on $MNT/a/b: [0-9]+ ms" "$E")
+sd=$(lno " mount $V4 on $MNT/d: started" "$E")
+check "  $MNT/a and $MNT/c started together (lines $sa $sc, before $da)" \
+	test "$sa" -gt 0 -a "$sc" -gt 0 -a "$sc" -lt "$da"
+check "  the nested $MNT/a/b started after its parent was mounted ($sab > $da)" \
+	test "$sab" -gt "$da"
+check "  order 1 ($MNT/d) started after every order 0 volume ($sd > $da $dc $dab)" \
+	test "$sd" -gt "$da" -a "$sd" -gt "$dc" -a "$sd" -gt "$dab"
+check "  unmount: $(line "$out" unmount)" has "$(line "$out" unmount)" "err=0"
+ud=$(lno " umount $MNT/d: [0-9]+ ms" "$E")
+uab=$(lno " umount $MNT/a/b: [0-9]+ ms" "$E")
+usa=$(lno " umount $MNT/a: started" "$E")
+usab=$(lno " umount $MNT/a/b: started" "$E")
+usc=$(lno " umount $MNT/c: started" "$E")
+check "  $MNT/d (order 1) unmounted first (done at $ud, others started $usab $usc $usa)" \
+	test "$ud" -gt 0 -a "$usab" -gt "$ud" -a "$usc" -gt "$ud" -a "$usa" -gt "$ud"
+check "  $MNT/a/b unmounted before its parent ($uab < $usa)" test "$uab" -gt 0 -a "$uab" -lt "$usa"
+check "  release: $(line "$out" release)" has "$(line "$out" release)" "err=0"
+
+# --- a failed mount: nothing new starts, what got mounted stays recorded -----------------
+# f2 is ext4 announced as xfs (no UUID to check): its mount fails; f3/f4 (order 1) wait.
+init "$V1:$MNT/f1:ext4:$U1:auto:0" "$V2:$MNT/f2:xfs:-:auto:0" \
+	"$V3:$MNT/f3:ext4:$U3:auto:1" "$V4:$MNT/f4:ext4:$U4:auto:1"
+out=$(RUNOPTS="-p 4" run n1x "$MA" 1 acquire mount status "$COUNT" unmount "$COUNT" release)
+l=$(line "$out" mount)
+check "a failed mount fails the op: $l" has "$l" "err=-5 .*mount $V2 on $MNT/f2: exit"
+check "  the one already running finished and is recorded: $(printf '%s\n' "$out" | grep ^status)" \
+	has "$out" "^status held gen 1, 1/4 volumes mounted"
+check "  nothing started after the failure" \
+	test "$(lno " mount $V3 on| mount $V4 on" "$TMP/n1x.err")" = 0
+cnt=$(printf '%s\n' "$out" | grep -x '[0-9][0-9]*' | tr '\n' ' ')
+check "  unmount removes it: $cnt$(line "$out" unmount)" test "$cnt" = "1 0 "
+check "  release: $(line "$out" release)" has "$(line "$out" release)" "err=0"
+
+# --- adopt after a restart that kept the mounts ---------------------------------------
+# shellcheck disable=SC2086
+init $VOLS
+runbg n1a "$MA" 1 acquire fsck mount reopen sleep:100 status adopt status touch:"$TMP/n1a.adopted" \
+	waitfile:"$TMP/n1a.go" "$COUNT" unmount \
+	"$COUNT" release
+N1=$BG
+i=0
+while [ ! -e "$TMP/n1a.adopted" ] && [ $i -lt 1200 ] && ! gone "$N1"; do
+	sleep 0.05
+	i=$((i + 1))
+done
+check "node 1 acquired, mounted, restarted and adopted" test -e "$TMP/n1a.adopted"
+check "  owner record still node 1 generation 1: $(owner)" test "$(owner)" = "owner node=1 gen=1"
+out=$(run n2a "$MB" 2 sleep:1300 live:1 acquire)
+check "  node 2 sees node 1 renewing $((1300)) ms after the adoption" has "$out" "^live 1=1$"
+l=$(line "$out" acquire)
+check "  and is refused: $l" has "$l" "err=-16 .*held by node 1 (still renewing .*generation 1)"
+touch "$TMP/n1a.go"
+wait "$N1"
+n1out=$(cat "$TMP/n1a.out")
+l=$(printf '%s\n' "$n1out" | grep '^done acquire' | sed -n 2p)
+check "adopt: $l" has "$l" "err=0 .*adopted generation 1, 4/4 volumes mounted"
+st=$(printf '%s\n' "$n1out" | grep '^status' | tr '\n' '|')
+check "  a fresh engine knew nothing, then held gen 1 with 4 mounted: $st" \
+	has "$st" "^status owner node 1 gen 1, 0/4 volumes mounted.*|status held gen 1, 4/4 volumes"
+check "  no lost lease" sh -c "! grep -q '^lost' '$TMP/n1a.out'"
+check "  unmount after adopt: $(line "$n1out" unmount)" has "$(line "$n1out" unmount)" "err=0"
+cnt=$(printf '%s\n' "$n1out" | grep -x '[0-9][0-9]*' | tr '\n' ' ')
+check "  4 mounted before, none after: $cnt" test "$cnt" = "4 0 "
+l=$(line "$n1out" release)
+check "  release: $l" has "$l" "err=0 .*owner record freed"
+check "  owner record free: $(owner)" test "$(owner)" = "owner node=-1 gen=1"
+
+# --- adopt of a group this node does not hold -------------------------------------------
+before=$(meta_sum)
+out=$(run n1s "$MA" 1 adopt sleep:300)
+l=$(line "$out" acquire)
+check "adopt of a free group: $l" has "$l" "err=-116 .*not held by this node (owner none"
+check "  nothing written" test "$(meta_sum)" = "$before"
+runbg n2k "$MB" 2 acquire touch:"$TMP/n2k.held" hold
+N2=$BG
+waitfile "$TMP/n2k.held" || bad "node 2 did not acquire"
+kill -9 "$N2"
+wait "$N2" 2>/dev/null
+sleep 0.2
+before=$(meta_sum)
+out=$(run n1s "$MA" 1 adopt sleep:300 status)
+l=$(line "$out" acquire)
+check "adopt of node 2's group: $l" \
+	has "$l" "err=-116 .*not held by this node (owner node 2, generation 2)"
+check "  nothing written" test "$(meta_sum)" = "$before"
+check "  not held: $(printf '%s\n' "$out" | grep ^status)" has "$out" "^status owner node 2 gen 2"
 
 if [ $FAIL -ne 0 ]; then
 	for f in "$TMP"/*.err; do

@@ -12,7 +12,11 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include <fcntl.h>
+#include <sys/stat.h>
+
 #include "config.h"
+#include "keyfile.h"
 
 static const char good[] = "# two nodes, two sets\n"
 			   "cluster 7                 # required\n"
@@ -736,6 +740,144 @@ static void test_example_file(void **state)
 	assert_int_equal(hbpf_config_set(cfg, "web")->ndgs, 1);
 }
 
+/* "key-file PATH": absolute, once; absent is fine for the parser (hbpfd insists). */
+static void test_key_file_directive(void **state)
+{
+	static const char *const bad[][2] = {
+		{"cluster 1\nkey-file hbpf.key\n",
+		 "t.conf:2: key-file: \"hbpf.key\" is not an absolute path"},
+		{"cluster 1\nkey-file /a/../b\n",
+		 "t.conf:2: key-file: \"/a/../b\": \".\" and \"..\""},
+		{"cluster 1\nkey-file\n", "t.conf:2: "},
+		{"cluster 1\nkey-file /a /b\n", "t.conf:2: "},
+		{"cluster 1\nkey-file /a/..\n", "t.conf:2: key-file: \"/a/..\": \".\" and \"..\""},
+		{"cluster 1\nkey-file /a\nkey-file /b\n", "t.conf:3: "},
+	};
+	char err[256], text[sizeof(good) + 64];
+	int n;
+
+	(void)state;
+	assert_int_equal(hbpf_config_parse("hbpf.conf", good, strlen(good), cfg, err, sizeof(err)),
+			 0);
+	assert_string_equal(cfg->key_file, "");
+	n = snprintf(text, sizeof(text), "key-file /etc/hbpf/hbpf.key\n%s", good);
+	assert_int_equal(hbpf_config_parse("hbpf.conf", text, (size_t)n, cfg, err, sizeof(err)), 0);
+	assert_string_equal(cfg->key_file, "/etc/hbpf/hbpf.key");
+	/* "/" alone is short: the suffix checks must not read before it */
+	n = snprintf(text, sizeof(text), "key-file /\n%s", good);
+	assert_int_equal(hbpf_config_parse("hbpf.conf", text, (size_t)n, cfg, err, sizeof(err)), 0);
+	assert_string_equal(cfg->key_file, "/");
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		err[0] = '\0';
+		assert_int_equal(hbpf_config_parse("t.conf", bad[i][0], strlen(bad[i][0]), cfg, err,
+						   sizeof(err)),
+				 -EINVAL);
+		if (strncmp(err, bad[i][1], strlen(bad[i][1])))
+			fail_msg("case %zu: \"%s\" does not start with \"%s\"", i, err, bad[i][1]);
+	}
+}
+
+/* Key-file text: one or two "KEYID HEX32" lines, each mistake named with its line. */
+static void test_key_file_text(void **state)
+{
+	static const char *const bad[][2] = {
+		{"", "k: no key"},
+		{"# only a comment\n\n", "k: no key"},
+		{"1\n", "k:1: expected \"KEYID HEX32\""},
+		{"1 00112233445566778899aabbccddeeff extra\n",
+		 "k:1: expected \"KEYID HEX32\", found more"},
+		{"0 00112233445566778899aabbccddeeff\n",
+		 "k:1: key id \"0\" is not a number 1..255"},
+		{"256 00112233445566778899aabbccddeeff\n", "k:1: key id \"256\""},
+		{"-1 00112233445566778899aabbccddeeff\n", "k:1: key id \"-1\""},
+		{"x 00112233445566778899aabbccddeeff\n", "k:1: key id \"x\""},
+		{"1 00112233445566778899aabbccddeef\n",
+		 "k:1: key must be 32 hex digits (128 bits), found 31"},
+		{"1 00112233445566778899aabbccddeeff0\n", "k:1: key must be 32 hex digits"},
+		{"1 00112233445566778899aabbccddeefg\n", "k:1: key has a non-hex character"},
+		{"1 00000000000000000000000000000000\n", "k:1: key is all zeros"},
+		{"1 00112233445566778899aabbccddeeff\n1 ffeeddccbbaa99887766554433221100\n",
+		 "k:2: key id 1 is used twice"},
+		{"1 00112233445566778899aabbccddeeff\n2 00112233445566778899aabbccddeeff\n"
+		 "3 00112233445566778899aabbccddeeff\n",
+		 "k:3: more than 2 keys"},
+	};
+	static const char two[] = "# rollover\n5 000102030405060708090a0b0c0d0e0f  # new\n"
+				  "\t4 F0E1D2C3B4A5968778695A4B3C2D1E0F\r\n";
+	struct hbpf_keyset ks;
+	char err[256], line[64];
+
+	(void)state;
+	assert_int_equal(hbpf_keyfile_parse("k", two, strlen(two), &ks, err, sizeof(err)), 0);
+	assert_int_equal(ks.n, 2);
+	assert_int_equal(ks.k[0].keyid, 5);
+	assert_int_equal(ks.k[0].key[0], 0x00);
+	assert_int_equal(ks.k[0].key[15], 0x0f);
+	assert_int_equal(ks.k[1].keyid, 4);
+	assert_int_equal(ks.k[1].key[0], 0xf0);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		err[0] = '\0';
+		assert_int_equal(hbpf_keyfile_parse("k", bad[i][0], strlen(bad[i][0]), &ks, err,
+						    sizeof(err)),
+				 -EINVAL);
+		if (strncmp(err, bad[i][1], strlen(bad[i][1])))
+			fail_msg("case %zu: \"%s\" does not start with \"%s\"", i, err, bad[i][1]);
+	}
+	assert_int_equal(hbpf_keyfile_parse("k", "1 0\0", 4, &ks, err, sizeof(err)), -EINVAL);
+
+	/* keygen output parses back, and two runs differ */
+	assert_int_equal(hbpf_keyfile_gen(3, line, sizeof(line)), 0);
+	assert_int_equal(strlen(line), 2 + 32 + 1);
+	assert_int_equal(hbpf_keyfile_parse("gen", line, strlen(line), &ks, err, sizeof(err)), 0);
+	assert_int_equal(ks.k[0].keyid, 3);
+	{
+		char line2[64];
+
+		assert_int_equal(hbpf_keyfile_gen(3, line2, sizeof(line2)), 0);
+		assert_string_not_equal(line, line2);
+	}
+	assert_int_equal(hbpf_keyfile_gen(0, line, sizeof(line)), -EINVAL);
+	assert_int_equal(hbpf_keyfile_gen(1, line, 10), -EINVAL);
+}
+
+/* The file itself: missing, group/other permissions, wrong owner, not a file. */
+static void test_key_file_load(void **state)
+{
+	char dir[] = "/tmp/hbpf-keytest.XXXXXX", path[64], err[512];
+	struct hbpf_keyset ks;
+	int fd;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/k", dir);
+	assert_int_equal(hbpf_keyfile_load(path, &ks, err, sizeof(err)), -ENOENT);
+	assert_non_null(strstr(err, "no such file (generate one with: hbpfctl keygen >"));
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0600);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, "9 00112233445566778899aabbccddeeff\n", 35), 35);
+	close(fd);
+	if (geteuid() == 0) {
+		assert_int_equal(hbpf_keyfile_load(path, &ks, err, sizeof(err)), 0);
+		assert_int_equal(ks.n, 1);
+		assert_int_equal(ks.k[0].keyid, 9);
+		assert_int_equal(chmod(path, 0604), 0);
+		assert_int_equal(hbpf_keyfile_load(path, &ks, err, sizeof(err)), -EPERM);
+		assert_non_null(strstr(err, "mode 0604 lets group or others read it"));
+		assert_int_equal(chmod(path, 0600), 0);
+		assert_int_equal(chown(path, 65534, 0), 0);
+		assert_int_equal(hbpf_keyfile_load(path, &ks, err, sizeof(err)), -EPERM);
+		assert_non_null(strstr(err, "owned by uid 65534, must be owned by root"));
+	} else {
+		/* not root: the file is ours, and that alone is refused */
+		assert_int_equal(hbpf_keyfile_load(path, &ks, err, sizeof(err)), -EPERM);
+		assert_non_null(strstr(err, "must be owned by root"));
+	}
+	unlink(path);
+	assert_int_equal(hbpf_keyfile_load(dir, &ks, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "not a regular file"));
+	rmdir(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -743,7 +885,8 @@ int main(void)
 		cmocka_unit_test(test_edges),	      cmocka_unit_test(test_bad_inputs),
 		cmocka_unit_test(test_bad_bytes),     cmocka_unit_test(test_limits),
 		cmocka_unit_test(test_load_and_dump), cmocka_unit_test(test_example_file),
-		cmocka_unit_test(test_diskgroups),
+		cmocka_unit_test(test_diskgroups),    cmocka_unit_test(test_key_file_directive),
+		cmocka_unit_test(test_key_file_text), cmocka_unit_test(test_key_file_load),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
