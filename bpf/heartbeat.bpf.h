@@ -250,9 +250,12 @@ static __always_inline void hb_requests(const struct hbpf_wire *w, void *end,
 		   (hs != peer->handoff_set || ht != peer->handoff_to)) {
 		__be32 *wep = wire_epoch(w, hs, end);
 
+		struct hbpf_local *loc = get_local();
+
 		set = get_set(hs);
-		if (set && wep && (set->flags & HBPF_SF_CONFIGURED) && !set->owned &&
-		    !(owned & (1u << hs))) {
+		/* A node shutting down takes nothing, not even a handoff. */
+		if (set && wep && loc && !(loc->flags & HBPF_WF_SHUTDOWN) &&
+		    (set->flags & HBPF_SF_CONFIGURED) && !set->owned && !(owned & (1u << hs))) {
 			set_take(set, hs, self, p, HBPF_RS_HANDOFF, bpf_ntohl(*wep), now);
 			peer->handoff_set = hs;
 			peer->handoff_to = ht;

@@ -58,10 +58,12 @@ __noinline __u32 next_owner(__u32 s, __u32 self, __u32 dead)
 		if (n == self) {
 			/* A node without carrier on its public link can serve
 			 * nobody: it never takes a set (an isolated node that
-			 * sees everyone "dead" must not claim their sets). */
+			 * sees everyone "dead" must not claim their sets); nor
+			 * does a node whose daemon is shutting down. */
 			struct hbpf_local *loc = get_local();
 
-			if (loc && (loc->flags & HBPF_WF_PUBLIC_UP))
+			if (loc && (loc->flags & HBPF_WF_PUBLIC_UP) &&
+			    !(loc->flags & HBPF_WF_SHUTDOWN))
 				return n;
 			continue;
 		}

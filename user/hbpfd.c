@@ -523,8 +523,8 @@ int daemon_setup(struct daemon *d)
 		return -EBUSY;
 
 	/* A restarted daemon whose predecessor announced the restart resumes at
-	 * once; otherwise listen for one full detection period (plus the daemon
-	 * deadline, so a peer's stale state is settled) before claiming. */
+	 * once; otherwise listen for two detection periods (every live peer has
+	 * been heard, or declared dead, by then) before claiming anything. */
 	d->started_ns = now;
 	d->claim_at_ns = now + 2 * (uint64_t)d->cfg.interval_ms * d->cfg.detect_mult * 1000000ull;
 	if (d->k.local->restart_until_ns) {
@@ -552,40 +552,55 @@ static int all_quiet(struct daemon *d)
 	return 1;
 }
 
+/* Release whatever this node still runs (a set may come online while we stop:
+ * a takeover event queued before our shutdown flag reached the kernel). */
+static void release_all(struct daemon *d)
+{
+	int i;
+
+	for (i = 0; i < d->cfg.nsets; i++) {
+		struct setrt *s = &d->sets[i];
+
+		if (s->m.state == FSM_ONLINE || s->m.state == FSM_ACQUIRING)
+			set_event(s, FSM_EV_RELEASE, set_next_node(d, s->c, d->self), "shutdown");
+	}
+}
+
 void daemon_run(struct daemon *d)
 {
-	int released = 0, i;
-	uint64_t stop_deadline = 0;
+	uint64_t stop_deadline = 0, quiet_since = 0, now;
 
 	for (;;) {
-		if (loop_run_once(&d->loop, 100) < 0)
+		if (loop_run_once(&d->loop, d->stopping ? 5 : 100) < 0)
 			log_warnx("event loop error");
 		if (d->restarting) {
 			d->k.local->restart_until_ns = kern_now_ns() + RESTART_GRACE_NS;
 			d->k.local->flags |= HBPF_WF_RESTARTING;
 			return;
 		}
-		if (d->stopping && !released) {
-			released = 1;
-			stop_deadline = kern_now_ns() + 120000000000ull;
-			for (i = 0; i < d->cfg.nsets; i++) {
-				struct setrt *s = &d->sets[i];
-
-				if (s->m.state == FSM_ONLINE || s->m.state == FSM_ACQUIRING)
-					set_event(s, FSM_EV_RELEASE,
-						  set_next_node(d, s->c, d->self), "shutdown");
-			}
+		if (!d->stopping)
+			continue;
+		now = kern_now_ns();
+		if (!stop_deadline) {
+			/* From now on the kernel takes nothing (takeover pass,
+			 * handoffs) and peers stop counting on this node. */
+			d->k.local->flags |= HBPF_WF_SHUTDOWN;
+			stop_deadline = now + 120000000000ull;
 		}
-		if (d->stopping && (all_quiet(d) || kern_now_ns() > stop_deadline)) {
-			/* Give the handoffs a few heartbeats to reach the peers. */
-			uint64_t until =
-				kern_now_ns() + 10 * (uint64_t)d->cfg.interval_ms * 1000000ull;
-
-			while (kern_now_ns() < until)
-				loop_run_once(&d->loop, 5);
-			d->k.local->flags = HBPF_WF_SHUTDOWN;
+		release_all(d);
+		if (!all_quiet(d)) {
+			quiet_since = 0;
+			if (now < stop_deadline)
+				continue;
+			log_warnx("shutdown: sets still busy after 120 s; exiting anyway");
 			return;
 		}
+		/* Quiet for a few heartbeats: the handoffs reached the peers and no
+		 * late takeover is still on its way. */
+		if (!quiet_since)
+			quiet_since = now;
+		if (now - quiet_since >= 10 * (uint64_t)d->cfg.interval_ms * 1000000ull)
+			return;
 	}
 }
 
