@@ -5,8 +5,8 @@
  * unique addresses) checked once the whole file is read, and the first error
  * reported as "file:line: what is wrong".  Syntax: man/hbpf.conf.5.
  *
- * This file reads the text: value parsers, directives, lines and blocks, and
- * the lookups.  The checks that need the whole file, and the dump, are in
+ * This file reads the text: value parsers, directives, lines and blocks.  The
+ * checks that need the whole file, the dump and the lookups are in
  * config_check.c; the parser state both share is in config_int.h.
  */
 #include <arpa/inet.h>
@@ -367,6 +367,10 @@ static int d_set(struct parser *p, struct args *a)
 	s->line = p->line;
 	s->autofailover = 1;
 	s->failback = HBPF_FAILBACK_MANUAL;
+	s->failback_after_ms = 1000;
+	s->on_failure = HBPF_ONFAIL_FAILOVER;
+	s->dampen_moves = 3;
+	s->dampen_window_ms = 300000;
 	c->nsets++;
 	p->set = s;
 	open_block(p, CTX_SET);
@@ -587,6 +591,7 @@ static int d_autofailover(struct parser *p, struct args *a)
 	return get_bool(p, a->tok[0], "yes", "no", &p->set->autofailover);
 }
 
+/* "failback manual", "failback auto", "failback auto after DURATION". */
 static int d_failback(struct parser *p, struct args *a)
 {
 	int autofb = 0, err = get_bool(p, a->tok[0], "auto", "manual", &autofb);
@@ -594,7 +599,73 @@ static int d_failback(struct parser *p, struct args *a)
 	if (err)
 		return err;
 	p->set->failback = autofb ? HBPF_FAILBACK_AUTO : HBPF_FAILBACK_MANUAL;
-	return 0;
+	if (a->ntok == 1)
+		return 0;
+	if (a->ntok != 3 || strcmp(a->tok[1], "after"))
+		return verr(p, "expected \"%s\"", p->dir->usage);
+	if (!autofb)
+		return verr(p, "a delay (\"after\") only goes with \"auto\"");
+	return get_ms(p, a->tok[2], 0, 86400000, &p->set->failback_after_ms);
+}
+
+/*
+ * "COUNT in DURATION" (restart, dampen): at most COUNT events within a
+ * window of 1s..1 day.  A bare "0" needs no window (restart 0: none).
+ */
+static int get_rate(struct parser *p, struct args *a, uint32_t lo, uint32_t hi, uint32_t *count,
+		    uint32_t *window_ms)
+{
+	int err = get_u32(p, a->tok[0], lo, hi, count);
+
+	if (err)
+		return err;
+	if (a->ntok == 1 && !*count) {
+		*window_ms = 0;
+		return 0;
+	}
+	if (a->ntok == 1)
+		return verr(p, "a count needs a window (e.g. \"%s %u in 60s\")", p->dir->name,
+			    *count);
+	if (a->ntok != 3)
+		return verr(p, "expected \"%s\"", p->dir->usage);
+	if (strcmp(a->tok[1], "in"))
+		return verr(p, "expected \"in\" between the count and the window, not \"%s\"",
+			    a->tok[1]);
+	return get_ms(p, a->tok[2], 1000, 86400000, window_ms);
+}
+
+static int d_on_failure(struct parser *p, struct args *a)
+{
+	static const char *const names[] = {[HBPF_ONFAIL_FAILOVER] = "failover",
+					    [HBPF_ONFAIL_HALT] = "halt",
+					    [HBPF_ONFAIL_IGNORE] = "ignore"};
+	int i;
+
+	for (i = 0; i < (int)(sizeof(names) / sizeof(names[0])); i++)
+		if (!strcmp(a->tok[0], names[i])) {
+			p->set->on_failure = i;
+			return 0;
+		}
+	return verr(p, "\"%s\" is not one of failover, halt, ignore", a->tok[0]);
+}
+
+/* "dampen COUNT in DURATION" or "dampen off". */
+static int d_dampen(struct parser *p, struct args *a)
+{
+	struct hbpf_cfg_set *s = p->set;
+
+	if (a->ntok == 1 && !strcmp(a->tok[0], "off")) {
+		s->dampen_moves = 0;
+		s->dampen_window_ms = 0;
+		return 0;
+	}
+	return get_rate(p, a, 1, HBPF_MAX_DAMPEN, &s->dampen_moves, &s->dampen_window_ms);
+}
+
+static int d_restart(struct parser *p, struct args *a)
+{
+	return get_rate(p, a, 0, HBPF_MAX_RESTARTS, &p->svc->restart_max,
+			&p->svc->restart_window_ms);
 }
 
 /* "diskgroup NAME" in a set: resolved by finish_sets(), groups may come later. */
@@ -677,7 +748,9 @@ static const struct directive directives[] = {
 	{"vmac", CTX_SET, "vmac xx:xx:xx:xx:xx:xx", 1, 1, 0, 0, FN(d_vmac)},
 	{"nodes", CTX_SET, "nodes NODE...", 1, MAX_TOKENS, 0, 0, FN(d_nodes)},
 	{"autofailover", CTX_SET, "autofailover yes|no", 1, 1, 0, 0, FN(d_autofailover)},
-	{"failback", CTX_SET, "failback manual|auto", 1, 1, 0, 0, FN(d_failback)},
+	{"failback", CTX_SET, "failback manual|auto [after DURATION]", 1, 3, 0, 0, FN(d_failback)},
+	{"on-failure", CTX_SET, "on-failure failover|halt|ignore", 1, 1, 0, 0, FN(d_on_failure)},
+	{"dampen", CTX_SET, "dampen COUNT in DURATION|off", 1, 3, 0, 0, FN(d_dampen)},
 	{"diskgroup", CTX_SET, "diskgroup NAME", 1, 1, 1, 0, FN(d_set_dg)},
 	{"service", CTX_SET, "service NAME {", 1, 1, 1, 1, FN(d_service)},
 	{"start", CTX_SERVICE, "start COMMAND", 1, -1, 0, 0, NULL, V_CMD, SVC(start), 0,
@@ -689,6 +762,7 @@ static const struct directive directives[] = {
 	 600000},
 	{"interval", CTX_SERVICE, "interval DURATION", 1, 1, 0, 0, NULL, V_MS,
 	 SVC(monitor_interval_ms), 1, 3600000},
+	{"restart", CTX_SERVICE, "restart COUNT in DURATION", 1, 3, 0, 0, FN(d_restart)},
 	{"meta", CTX_DG, "meta [NODE] PATH", 1, 2, 1, 0, FN(d_meta)},
 	{"fsck-parallel", CTX_DG, "fsck-parallel NUMBER", 1, 1, 0, 0, NULL, V_U32,
 	 DG(fsck_parallel), 1, 64},
@@ -1016,51 +1090,4 @@ int hbpf_config_load(const char *path, struct hbpf_config *cfg, char *err, size_
 	ret = hbpf_config_parse(path, buf, got, cfg, err, errlen);
 	free(buf);
 	return ret;
-}
-
-const struct hbpf_cfg_node *hbpf_config_node(const struct hbpf_config *cfg, const char *name)
-{
-	int i;
-
-	for (i = 0; i < cfg->nnodes; i++)
-		if (!strcmp(cfg->nodes[i].name, name))
-			return &cfg->nodes[i];
-	return NULL;
-}
-
-const struct hbpf_cfg_node *hbpf_config_node_by_id(const struct hbpf_config *cfg, int id)
-{
-	int i;
-
-	for (i = 0; i < cfg->nnodes; i++)
-		if (cfg->nodes[i].id == id)
-			return &cfg->nodes[i];
-	return NULL;
-}
-
-const struct hbpf_cfg_set *hbpf_config_set(const struct hbpf_config *cfg, const char *name)
-{
-	int i;
-
-	for (i = 0; i < cfg->nsets; i++)
-		if (!strcmp(cfg->sets[i].name, name))
-			return &cfg->sets[i];
-	return NULL;
-}
-
-const struct hbpf_cfg_dg *hbpf_config_dg(const struct hbpf_config *cfg, const char *name)
-{
-	int i;
-
-	for (i = 0; i < cfg->ndgs; i++)
-		if (!strcmp(cfg->dgs[i].name, name))
-			return &cfg->dgs[i];
-	return NULL;
-}
-
-const char *hbpf_config_dg_meta(const struct hbpf_cfg_dg *dg, int node_id)
-{
-	if (node_id >= 0 && node_id < HBPF_MAX_NODES && dg->meta_node[node_id][0])
-		return dg->meta_node[node_id];
-	return dg->meta;
 }

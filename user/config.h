@@ -19,6 +19,8 @@
 #define HBPF_MAX_SET_VIPS 16 /* VIPs per set */
 #define HBPF_MAX_DGS 16	     /* disk groups */
 #define HBPF_MAX_SET_DGS 4   /* disk groups per set */
+#define HBPF_MAX_RESTARTS 32 /* "restart N in T": N at most this */
+#define HBPF_MAX_DAMPEN 64   /* "dampen N in T": N at most this */
 
 struct hbpf_cfg_link {
 	char name[HBPF_NAME_MAX];   /* link name, e.g. "priv" (same on all nodes) */
@@ -49,6 +51,8 @@ struct hbpf_cfg_service {
 	char monitor[HBPF_CMD_MAX];   /* optional ("" = none) */
 	uint32_t timeout_ms;	      /* per command; default 10000 */
 	uint32_t monitor_interval_ms; /* default 5000 */
+	uint32_t restart_max;	      /* restarts after a failed monitor; default 0 */
+	uint32_t restart_window_ms;   /* ... allowed within this window (0 with none) */
 	int line;
 };
 
@@ -70,6 +74,11 @@ struct hbpf_cfg_dg {
 #define HBPF_FAILBACK_MANUAL 0
 #define HBPF_FAILBACK_AUTO 1
 
+/* What a set does once a service's monitor failed and its restarts ran out. */
+#define HBPF_ONFAIL_FAILOVER 0 /* release it to the next usable node (default) */
+#define HBPF_ONFAIL_HALT 1     /* release it with no handoff: offline, no move */
+#define HBPF_ONFAIL_IGNORE 2   /* log and notify only; keep it and keep monitoring */
+
 struct hbpf_cfg_set {
 	char name[HBPF_NAME_MAX];
 	uint8_t id; /* order of appearance, 0.. */
@@ -80,6 +89,10 @@ struct hbpf_cfg_set {
 	uint8_t prio[HBPF_MAX_NODES]; /* node ids in takeover order */
 	int autofailover;	      /* 1 (default): kernel may take it over */
 	int failback;		      /* HBPF_FAILBACK_* (default manual) */
+	uint32_t failback_after_ms;   /* auto: preferred node usable this long; default 1000 */
+	int on_failure;		      /* HBPF_ONFAIL_* (default failover) */
+	uint32_t dampen_moves;	      /* moves allowed within the window; 0 = off */
+	uint32_t dampen_window_ms;    /* default 3 moves in 300000 */
 	int ndgs;
 	uint8_t dgs[HBPF_MAX_SET_DGS]; /* indexes into config.dgs, takeover order */
 	int nservices;
@@ -128,6 +141,9 @@ const struct hbpf_cfg_set *hbpf_config_set(const struct hbpf_config *cfg, const 
 const struct hbpf_cfg_dg *hbpf_config_dg(const struct hbpf_config *cfg, const char *name);
 /* The metadata device path node id uses for dg. */
 const char *hbpf_config_dg_meta(const struct hbpf_cfg_dg *dg, int node_id);
+
+/* A duration for messages: "2ms", "3s". */
+const char *config_fmt_ms(char *buf, size_t len, uint32_t ms);
 
 /* Print a human summary (used by "hbpfctl check" and "hbpfd -n"). */
 void hbpf_config_dump(const struct hbpf_config *cfg, FILE *out);

@@ -4,7 +4,8 @@
  * that need the whole file (timers against each other, link names, unique
  * addresses and VMACs, node, set and disk group references, one metadata
  * device per group), which also put links, set members and per-node metadata
- * paths in their final order; and hbpf_config_dump() for "hbpfctl check".
+ * paths in their final order; hbpf_config_dump() for "hbpfctl check"; and
+ * the lookups by name and id.
  */
 #include <arpa/inet.h>
 #include <stdio.h>
@@ -304,13 +305,23 @@ static void dump_dg(const struct hbpf_config *cfg, const struct hbpf_cfg_dg *g, 
 
 static void dump_set(const struct hbpf_config *cfg, const struct hbpf_cfg_set *s, FILE *out)
 {
+	static const char *const onfail[] = {"failover", "halt", "ignore"};
 	char ip[INET_ADDRSTRLEN], mac[18], a[16], b[16];
 	int i;
 
 	config_fmt_mac(mac, sizeof(mac), s->vmac);
-	fprintf(out, "set %s: id %u, vmac %s, autofailover %s, failback %s\n", s->name, s->id, mac,
-		s->autofailover ? "yes" : "no",
-		s->failback == HBPF_FAILBACK_AUTO ? "auto" : "manual");
+	fprintf(out, "set %s: id %u, vmac %s, autofailover %s, failback %s%s\n", s->name, s->id,
+		mac, s->autofailover ? "yes" : "no",
+		s->failback == HBPF_FAILBACK_AUTO ? "auto after " : "manual",
+		s->failback == HBPF_FAILBACK_AUTO ?
+			config_fmt_ms(a, sizeof(a), s->failback_after_ms) :
+			"");
+	fprintf(out, "  on-failure %s, dampen ", onfail[s->on_failure]);
+	if (s->dampen_moves)
+		fprintf(out, "%u moves in %s\n", s->dampen_moves,
+			config_fmt_ms(a, sizeof(a), s->dampen_window_ms));
+	else
+		fprintf(out, "off\n");
 	fprintf(out, "  vips:");
 	for (i = 0; i < s->nvips; i++) {
 		inet_ntop(AF_INET, &s->vips[i].addr, ip, sizeof(ip));
@@ -332,9 +343,14 @@ static void dump_set(const struct hbpf_config *cfg, const struct hbpf_cfg_set *s
 	for (i = 0; i < s->nservices; i++) {
 		const struct hbpf_cfg_service *v = &s->services[i];
 
-		fprintf(out, "  service %s: timeout %s, monitor every %s\n", v->name,
+		fprintf(out, "  service %s: timeout %s, monitor every %s, ", v->name,
 			config_fmt_ms(a, sizeof(a), v->timeout_ms),
 			config_fmt_ms(b, sizeof(b), v->monitor_interval_ms));
+		if (v->restart_max)
+			fprintf(out, "restart %u times in %s\n", v->restart_max,
+				config_fmt_ms(a, sizeof(a), v->restart_window_ms));
+		else
+			fprintf(out, "no restart\n");
 		fprintf(out, "    start: %s\n    stop: %s\n    monitor: %s\n", v->start, v->stop,
 			v->monitor[0] ? v->monitor : "(none)");
 	}
@@ -375,4 +391,53 @@ void hbpf_config_dump(const struct hbpf_config *cfg, FILE *out)
 		dump_dg(cfg, &cfg->dgs[i], out);
 	for (i = 0; i < cfg->nsets; i++)
 		dump_set(cfg, &cfg->sets[i], out);
+}
+
+/* ---- lookups ---------------------------------------------------------- */
+
+const struct hbpf_cfg_node *hbpf_config_node(const struct hbpf_config *cfg, const char *name)
+{
+	int i;
+
+	for (i = 0; i < cfg->nnodes; i++)
+		if (!strcmp(cfg->nodes[i].name, name))
+			return &cfg->nodes[i];
+	return NULL;
+}
+
+const struct hbpf_cfg_node *hbpf_config_node_by_id(const struct hbpf_config *cfg, int id)
+{
+	int i;
+
+	for (i = 0; i < cfg->nnodes; i++)
+		if (cfg->nodes[i].id == id)
+			return &cfg->nodes[i];
+	return NULL;
+}
+
+const struct hbpf_cfg_set *hbpf_config_set(const struct hbpf_config *cfg, const char *name)
+{
+	int i;
+
+	for (i = 0; i < cfg->nsets; i++)
+		if (!strcmp(cfg->sets[i].name, name))
+			return &cfg->sets[i];
+	return NULL;
+}
+
+const struct hbpf_cfg_dg *hbpf_config_dg(const struct hbpf_config *cfg, const char *name)
+{
+	int i;
+
+	for (i = 0; i < cfg->ndgs; i++)
+		if (!strcmp(cfg->dgs[i].name, name))
+			return &cfg->dgs[i];
+	return NULL;
+}
+
+const char *hbpf_config_dg_meta(const struct hbpf_cfg_dg *dg, int node_id)
+{
+	if (node_id >= 0 && node_id < HBPF_MAX_NODES && dg->meta_node[node_id][0])
+		return dg->meta_node[node_id];
+	return dg->meta;
 }

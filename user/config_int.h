@@ -54,8 +54,6 @@ int config_perr(struct parser *p, int line, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 /* Index of directive name in context ctx (in the directive table and p->seen). */
 int config_lookup(int ctx, const char *name);
-/* A duration for messages: "2ms", "3s". */
-const char *config_fmt_ms(char *buf, size_t len, uint32_t ms);
 void config_fmt_mac(char *buf, size_t len, const uint8_t m[6]);
 
 /* config_check.c */

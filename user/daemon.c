@@ -19,6 +19,7 @@
 #include "log.h"
 
 #define HANDOFF_HOLD_NS 2000000000ull /* how long a handoff/move is announced */
+#define USABLE_PERIOD_NS 20000000ull  /* how often node usability is sampled */
 
 const char *node_name(struct daemon *d, int id)
 {
@@ -106,6 +107,114 @@ static void run_notify(struct daemon *d, struct setrt *s, int old, int new, cons
 		log_warnx("(%s) cannot watch the notify hook", s->c->name);
 }
 
+void set_notify(struct setrt *s, const char *why)
+{
+	run_notify(s->d, s, s->m.state, s->m.state, why);
+}
+
+/* ---- dampening ----------------------------------------------------------- */
+
+/* Moves of s within the last window_ns. */
+static int moves_recent(const struct setrt *s, uint64_t now, uint64_t window_ns)
+{
+	int i, n = 0;
+
+	for (i = 0; i < HBPF_MAX_DAMPEN; i++)
+		n += s->move_ns[i] && now - s->move_ns[i] < window_ns;
+	return n;
+}
+
+/* Every move this node takes part in counts: the ones it makes (handoffs)
+ * and the ones it receives (kernel takeovers, claims). */
+static void move_record(struct setrt *s, uint64_t now)
+{
+	s->move_ns[s->move_next] = now;
+	s->move_next = (s->move_next + 1) % HBPF_MAX_DAMPEN;
+}
+
+int set_move(struct setrt *s, int to, const char *why)
+{
+	const struct hbpf_cfg_set *c = s->c;
+	uint64_t now = kern_now_ns(), window = (uint64_t)c->dampen_window_ms * 1000000ull;
+	char buf[16];
+	int n;
+
+	n = c->dampen_moves ? moves_recent(s, now, window) : 0;
+	if (c->dampen_moves && n >= (int)c->dampen_moves) {
+		if (s->dampened)
+			return -EBUSY; /* said once; the next refusals are the same */
+		s->dampened = 1;
+		s->dampened_ns = now;
+		log_warnx("(%s) dampened: %s would move it to %s, but it moved %d times in the "
+			  "last %s (limit %u): staying here",
+			  c->name, why, node_name(s->d, to), n,
+			  config_fmt_ms(buf, sizeof(buf), c->dampen_window_ms), c->dampen_moves);
+		set_notify(s, "dampened");
+		return -EBUSY;
+	}
+	log_info("(%s) moving to %s (%s); move %d of at most %u in %s", c->name,
+		 node_name(s->d, to), why, n + 1, c->dampen_moves,
+		 c->dampen_moves ? config_fmt_ms(buf, sizeof(buf), c->dampen_window_ms) : "-");
+	move_record(s, now);
+	s->trigger_ns = now;
+	set_event(s, FSM_EV_RELEASE, to, why);
+	return 0;
+}
+
+void set_undampen(struct setrt *s, const char *why)
+{
+	memset(s->move_ns, 0, sizeof(s->move_ns));
+	s->move_next = 0;
+	if (!s->dampened)
+		return;
+	s->dampened = 0;
+	log_info("(%s) no longer dampened (%s)", s->c->name, why);
+}
+
+/* A dampened set is released once it has not moved for a whole window. */
+static void dampen_tick(struct setrt *s, uint64_t now)
+{
+	char buf[16];
+
+	if (!s->dampened || moves_recent(s, now, (uint64_t)s->c->dampen_window_ms * 1000000ull))
+		return;
+	s->dampened = 0;
+	log_info("(%s) no longer dampened: no move in the last %s", s->c->name,
+		 config_fmt_ms(buf, sizeof(buf), s->c->dampen_window_ms));
+}
+
+uint64_t node_usable_since(struct daemon *d, int id)
+{
+	struct hbpf_peer p;
+	uint64_t since;
+
+	if (id < 0 || id >= HBPF_MAX_NODES || !d->usable_ns[id] || !peer_usable(d, id))
+		return 0;
+	since = d->usable_ns[id];
+	/* A flap between two samples: the kernel knows when the peer came back. */
+	if (id != d->self && peer_state(d, id, &p) == HBPF_PEER_ALIVE && p.state_ns > since)
+		since = p.state_ns;
+	return since;
+}
+
+/* Sample every node's usability, so failback can ask "usable for how long". */
+static void usable_tick(struct daemon *d, uint64_t now)
+{
+	int i;
+
+	if (now < d->usable_check_ns)
+		return;
+	d->usable_check_ns = now + USABLE_PERIOD_NS;
+	for (i = 0; i < d->cfg.nnodes; i++) {
+		int id = d->cfg.nodes[i].id;
+
+		if (!peer_usable(d, id))
+			d->usable_ns[id] = 0;
+		else if (!d->usable_ns[id])
+			d->usable_ns[id] = now;
+	}
+}
+
 static void proc_done(struct watch *w, int res)
 {
 	struct setrt *s = w->arg;
@@ -172,6 +281,16 @@ static int do_garp(struct setrt *s)
 	return err;
 }
 
+/* 1 when the sender still announces this very handoff (a set that comes back
+ * and leaves again to the same node within HANDOFF_HOLD_NS). */
+static int handoff_repeats(struct daemon *d, const struct setrt *s)
+{
+	uint32_t slot = __atomic_load_n(&d->snd.handoff, __ATOMIC_ACQUIRE);
+	uint64_t until = __atomic_load_n(&d->snd.handoff_until_ns, __ATOMIC_ACQUIRE);
+
+	return slot == ((uint32_t)s->id << 8 | (uint32_t)s->m.target) && until > kern_now_ns();
+}
+
 /* Run one step; synchronous steps finish here, commands finish in proc_done. */
 static void run_step(struct setrt *s, const struct fsm_stepdef *st)
 {
@@ -225,6 +344,16 @@ static void run_step(struct setrt *s, const struct fsm_stepdef *st)
 		vips_log(s, "unplumbed");
 		break;
 	case STEP_HANDOFF:
+		if (s->m.target >= 0 && handoff_repeats(d, s)) {
+			/* The peer ignores an announcement it already acted on until
+			 * it sees one without it: say "none" for a few heartbeats
+			 * first (daemon_tick announces and ends the step). */
+			sender_handoff(&d->snd, 0xff, 0xff, 0);
+			s->handoff_at_ns = kern_now_ns() + 5ull * d->cfg.interval_ms * 1000000ull;
+			log_info("(%s) handing over to %s again: after a pause", s->c->name,
+				 node_name(d, s->m.target));
+			return;
+		}
 		if (s->m.target >= 0) {
 			sender_handoff(&d->snd, s->id, s->m.target, HANDOFF_HOLD_NS);
 			log_info("(%s) handed over to %s", s->c->name, node_name(d, s->m.target));
@@ -358,6 +487,7 @@ void daemon_kernel_event(struct daemon *d, const struct hbpf_event *ev)
 			 s->c->name, node_name(d, ev->node), ev->reason, ev->epoch, ago);
 		if (!s->trigger_ns)
 			s->trigger_ns = ev->ts_ns;
+		move_record(s, now);
 		set_event(s, FSM_EV_ACQUIRE, 1, "kernel takeover");
 		break;
 	case HBPF_EV_CLAIM:
@@ -371,6 +501,7 @@ void daemon_kernel_event(struct daemon *d, const struct hbpf_event *ev)
 			 s->c->name, node_name(d, ev->node));
 		s->claim_from = ev->node;
 		s->trigger_ns = ev->ts_ns;
+		move_record(s, now);
 		set_event(s, FSM_EV_ACQUIRE, 0, "peer dead");
 		break;
 	case HBPF_EV_DEMOTE:
@@ -393,7 +524,10 @@ void daemon_kernel_event(struct daemon *d, const struct hbpf_event *ev)
 				  node_name(d, ev->node), node_name(d, ev->node));
 			break;
 		}
+		/* Only "hbpfctl move" run on another node sends this: an operator's
+		 * move, obeyed like one given here. */
 		log_info("(%s) move to %s requested by a peer", s->c->name, node_name(d, ev->node));
+		set_undampen(s, "move requested");
 		s->trigger_ns = now;
 		set_event(s, FSM_EV_RELEASE, ev->node, "move requested");
 		break;
@@ -436,6 +570,7 @@ void daemon_tick(struct daemon *d, uint64_t now)
 	int i;
 
 	d->k.local->stamp_ns = now;
+	usable_tick(d, now);
 	if (!d->claimed && now >= d->claim_at_ns && !d->stopping)
 		startup_claim(d);
 	for (i = 0; i < d->cfg.nsets; i++) {
@@ -447,7 +582,14 @@ void daemon_tick(struct daemon *d, uint64_t now)
 			s->garp_left--;
 			s->garp_next_ns = now + (uint64_t)d->cfg.garp_spacing_ms * 1000000ull;
 		}
+		if (s->handoff_at_ns && now >= s->handoff_at_ns) {
+			s->handoff_at_ns = 0;
+			sender_handoff(&d->snd, s->id, s->m.target, HANDOFF_HOLD_NS);
+			log_info("(%s) handed over to %s", s->c->name, node_name(d, s->m.target));
+			set_step_done(s, 1, NULL);
+		}
 		health_tick(s, now);
+		dampen_tick(s, now);
 		if (s->proc_running && proc_expired(&s->proc, now)) {
 			log_warnx("(%s) command timed out: killing it", s->c->name);
 			proc_kill(&s->proc, SIGKILL);
@@ -508,6 +650,7 @@ static int ctl_move(struct daemon *d, struct setrt *s, const char *node, char *o
 				 s->c->name, fsm_state_name(s->m.state));
 			return -1;
 		}
+		set_undampen(s, "operator move");
 		s->trigger_ns = kern_now_ns();
 		set_event(s, FSM_EV_RELEASE, n->id, "move");
 		snprintf(out, len, "ok moving %s to %s\n", s->c->name, n->name);
@@ -522,6 +665,7 @@ static int ctl_move(struct daemon *d, struct setrt *s, const char *node, char *o
 		snprintf(out, len, "ok %s is already on %s\n", s->c->name, n->name);
 		return 0;
 	}
+	set_undampen(s, "operator move");
 	sender_move(&d->snd, s->id, n->id, HANDOFF_HOLD_NS);
 	snprintf(out, len, "ok asked %s to move %s to %s\n", node_name(d, ks->owner), s->c->name,
 		 n->name);
@@ -537,10 +681,11 @@ static int ctl_sets(struct daemon *d, char *out, size_t len)
 		struct setrt *s = &d->sets[i];
 		volatile struct hbpf_set *ks = &d->k.sets[i];
 
-		off += snprintf(out + off, len - off, "%s %s %s %u %s %.3f\n", s->c->name,
+		/* The flags column comes last: older readers take the first six. */
+		off += snprintf(out + off, len - off, "%s %s %s %u %s %.3f %s\n", s->c->name,
 				fsm_state_name(s->m.state), node_name(d, ks->owner), ks->epoch,
 				s->last_step ? fsm_step_name(s->last_step) : "-",
-				(double)s->last_step_us / 1000.0);
+				(double)s->last_step_us / 1000.0, s->dampened ? "dampened" : "-");
 	}
 	if (off < len)
 		snprintf(out + off, len - off, "ok\n");
@@ -594,12 +739,14 @@ int daemon_ctl(struct daemon *d, char *line, int fd, char *out, size_t len)
 		if (!s)
 			return -1;
 		if (!strcmp(cmd, "reset")) {
-			if (s->m.state != FSM_FAILED) {
-				snprintf(out, len, "error: %s is %s, not failed\n", s->c->name,
-					 fsm_state_name(s->m.state));
+			if (s->m.state != FSM_FAILED && !s->dampened) {
+				snprintf(out, len, "error: %s is %s, not failed or dampened\n",
+					 s->c->name, fsm_state_name(s->m.state));
 				return -1;
 			}
-			set_event(s, FSM_EV_RESET, 0, NULL);
+			set_undampen(s, "reset command");
+			if (s->m.state == FSM_FAILED)
+				set_event(s, FSM_EV_RESET, 0, NULL);
 			snprintf(out, len, "ok\n");
 			return 0;
 		}
@@ -663,7 +810,10 @@ void daemon_public_carrier(struct daemon *d, int up)
 		to = set_next_node(d, s->c, d->self);
 		log_warnx("(%s) public link lost: releasing%s%s", s->c->name, to >= 0 ? " to " : "",
 			  to >= 0 ? node_name(d, to) : " (no usable peer)");
+		/* Not dampened: with no public link the set serves nobody here. */
 		s->trigger_ns = kern_now_ns();
+		if (to >= 0)
+			move_record(s, s->trigger_ns);
 		set_event(s, FSM_EV_RELEASE, to, "public link down");
 	}
 }

@@ -47,19 +47,31 @@ struct setrt {
 	struct watch proc_w;
 	int garp_left; /* GARP bursts still due */
 	uint64_t garp_next_ns;
-	uint64_t trigger_ns; /* what started the current plan (kernel ts) */
-	int trigger_reason;  /* HBPF_RS_* or 0 for a command */
-	int target;	     /* handoff target of the running release */
-	char reason[64];     /* what started the current plan (notify hook) */
-	/* service monitors (health.c): one runs at a time per set */
+	uint64_t trigger_ns;	/* what started the current plan (kernel ts) */
+	int trigger_reason;	/* HBPF_RS_* or 0 for a command */
+	int target;		/* handoff target of the running release */
+	uint64_t handoff_at_ns; /* deferred handoff announcement due, 0 = none */
+	char reason[64];	/* what started the current plan (notify hook) */
+	/* service health (health.c): one command runs at a time per set, a
+	 * monitor or one half of a restart (HEALTH_*) */
 	struct proc mon;
 	int mon_running;
+	int mon_phase; /* HEALTH_CHECK, HEALTH_STOP, HEALTH_START */
 	int mon_svc;
 	struct watch mon_w;
 	uint64_t mon_next_ns[HBPF_MAX_SERVICES];
+	/* when each service's last restarts began (ring, 0 = unused) */
+	uint64_t restart_ns[HBPF_MAX_SERVICES][HBPF_MAX_RESTARTS];
+	uint8_t restart_next[HBPF_MAX_SERVICES];
+	int fail_reported; /* on-failure ignore: this failure streak is logged */
 	uint64_t failback_check_ns;
-	int lease_busy; /* the last DG_ACQUIRE met a live holder */
-	int claim_from; /* peer whose death started the running takeover, -1 */
+	/* dampening (daemon.c): when the last moves happened (ring, 0 = unused) */
+	uint64_t move_ns[HBPF_MAX_DAMPEN];
+	int move_next;
+	int dampened;	      /* refused a move; stays until quiet for the window */
+	uint64_t dampened_ns; /* when it was refused first */
+	int lease_busy;	      /* the last DG_ACQUIRE met a live holder */
+	int claim_from;	      /* peer whose death started the running takeover, -1 */
 	/* timings of the last takeover/release, for status and logs */
 	uint64_t last_plan_ms_x1000; /* plan duration, us */
 	int last_step;		     /* kind of the step last run */
@@ -99,6 +111,9 @@ struct daemon {
 	struct setrt sets[HBPF_MAX_SETS];
 	struct dgrt dgs[HBPF_MAX_DGS];
 	struct notify_proc notify[DAEMON_MAX_NOTIFY];
+	/* since when each node id has been usable (peer_usable), 0 = not now */
+	uint64_t usable_ns[HBPF_MAX_NODES];
+	uint64_t usable_check_ns;
 	/* watches */
 	struct watch sig_w, tick_w, ring_w, ctl_w, nl_w;
 	int ctl_fd;
@@ -115,10 +130,29 @@ void daemon_kernel_event(struct daemon *d, const struct hbpf_event *ev);
 void daemon_tick(struct daemon *d, uint64_t now);
 /* Feed a state-machine event to a set and run what it asks. */
 void set_event(struct setrt *s, int ev, int arg, const char *why);
-/* Service monitors and automatic failback of one set (health.c). */
+/* Service monitors, restarts and automatic failback of one set (health.c). */
 void health_tick(struct setrt *s, uint64_t now);
-/* The set left ONLINE: stop its monitor and forget the schedule. */
+/* The set left ONLINE: stop its monitor or restart and forget the schedule. */
 void health_stop(struct setrt *s);
+
+/* health.c's command kinds (struct setrt.mon_phase) */
+#define HEALTH_CHECK 0 /* the monitor */
+#define HEALTH_STOP 1  /* restart, first half: the stop command */
+#define HEALTH_START 2 /* restart, second half: the start command */
+
+/*
+ * A move the daemon decides itself (monitor failover, failback): release the
+ * set to node `to` unless dampening forbids it.  When the set already moved
+ * dampen_moves times within the window it stays here, is marked dampened
+ * (logged and notified once), and -EBUSY is returned.
+ */
+int set_move(struct setrt *s, int to, const char *why);
+/* Operator override (move, reset): forget the moves and clear dampening. */
+void set_undampen(struct setrt *s, const char *why);
+/* Run the notify hook for s without a state change ("online online WHY"). */
+void set_notify(struct setrt *s, const char *why);
+/* Since when node id has been usable without a break (ns), 0 = not usable. */
+uint64_t node_usable_since(struct daemon *d, int id);
 /* Peer usable for taking sets (alive, daemon up, public link up). */
 int peer_usable(struct daemon *d, int id);
 

@@ -26,12 +26,14 @@
 #define STATUS_TIMEOUT_MS 1000	/* a hung daemon must not hang "status" */
 #define ACTION_TIMEOUT_MS 10000 /* hbpfd answers at once; the work goes on after */
 
-/* One line of the daemon's "sets" reply: "<set> <state> <owner> <epoch> <step> <ms>". */
+/* One line of the daemon's "sets" reply:
+ * "<set> <state> <owner> <epoch> <step> <ms> [<flags>]" (flags: "dampened" or "-"). */
 struct dset {
 	char name[NAMELEN];
 	char state[NAMELEN];
 	char step[NAMELEN];
 	char ms[24];
+	char flags[NAMELEN];
 };
 
 _Static_assert(NAMELEN == 40 && sizeof(((struct dset *)0)->ms) == 24, "sscanf widths below");
@@ -159,8 +161,8 @@ static void daemon_query(const struct ctl *c, struct daemon_view *d)
 
 		memset(s, 0, sizeof(*s));
 		/* %39s: NAMELEN - 1 (asserted above), so no token can overflow its field */
-		if (sscanf(l, "%39s %39s %39s %23s %39s %23s", s->name, s->state, owner, epoch,
-			   s->step, s->ms) >= 2)
+		if (sscanf(l, "%39s %39s %39s %23s %39s %23s %39s", s->name, s->state, owner, epoch,
+			   s->step, s->ms, s->flags) >= 2)
 			d->n++;
 	}
 	free(reply);
@@ -447,6 +449,11 @@ static int cmd_peers(struct ctl *c, const struct cmd *cmd, int argc, char **argv
 	return 0;
 }
 
+static int dset_dampened(const struct dset *s)
+{
+	return !strcmp(s->flags, "dampened");
+}
+
 /* The daemon's view of one set, for text output: "ONLINE (last step svc_start 12 ms)". */
 static void fmt_dset(char *buf, size_t len, const struct daemon_view *d, const char *name)
 {
@@ -457,10 +464,11 @@ static void fmt_dset(char *buf, size_t len, const struct daemon_view *d, const c
 	else if (!s)
 		snprintf(buf, len, "unknown to daemon");
 	else if (*s->step && strcmp(s->step, "-"))
-		snprintf(buf, len, "%s (last step %s%s%s%s)", s->state, s->step, *s->ms ? " " : "",
-			 s->ms, *s->ms ? " ms" : "");
+		snprintf(buf, len, "%s%s (last step %s%s%s%s)", s->state,
+			 dset_dampened(s) ? ", dampened" : "", s->step, *s->ms ? " " : "", s->ms,
+			 *s->ms ? " ms" : "");
 	else
-		snprintf(buf, len, "%s", s->state);
+		snprintf(buf, len, "%s%s", s->state, dset_dampened(s) ? ", dampened" : "");
 }
 
 static void dset_json(struct jw *w, const struct daemon_view *d, const char *name)
@@ -475,6 +483,8 @@ static void dset_json(struct jw *w, const struct daemon_view *d, const char *nam
 	jw_str(w, "state", s->state);
 	jw_str(w, "step", *s->step && strcmp(s->step, "-") ? s->step : NULL);
 	jw_str(w, "step_ms", *s->ms ? s->ms : NULL);
+	if (*s->flags) /* a daemon that predates the flags column says nothing */
+		jw_bool(w, "dampened", dset_dampened(s));
 	jw_close_obj(w);
 }
 
@@ -559,10 +569,13 @@ static int cmd_sets(struct ctl *c, const struct cmd *cmd, int argc, char **argv)
 		for (int v = 0; v < nv; v++)
 			off += snprintf(vipstr + off, sizeof(vipstr) - off, "%s%s", v ? "," : "",
 					inet_ntoa(vips[v]));
+		/* Last column: the state stays a plain word in $2 for scripts. */
 		if (ds && *ds->step && strcmp(ds->step, "-"))
-			snprintf(step, sizeof(step), "%s %s ms", ds->step, ds->ms);
+			snprintf(step, sizeof(step), "%s %s ms%s", ds->step, ds->ms,
+				 dset_dampened(ds) ? " (dampened)" : "");
 		else
-			snprintf(step, sizeof(step), "-");
+			snprintf(step, sizeof(step), "%s",
+				 ds && dset_dampened(ds) ? "(dampened)" : "-");
 		printf("%-16s %-10s %-5s %-16s %6u %-17s %-9s %-16s %s\n", c->set[i],
 		       ds	   ? ds->state :
 		       d.answering ? "unknown" :
@@ -971,7 +984,7 @@ static const struct cmd cmds[] = {
 	{"move", cmd_action, "SET NODE", "hand SET over to NODE", 1, 1},
 	{"acquire", cmd_action, "SET", "take SET on this node", 1, 0},
 	{"release", cmd_action, "SET", "stop SET on this node, no handoff", 1, 0},
-	{"reset", cmd_action, "SET", "clear SET's FAILED state", 1, 0},
+	{"reset", cmd_action, "SET", "clear SET's FAILED or dampened state", 1, 0},
 	{"restart", cmd_action, "", "clean daemon restart; sets stay where they are", 0, 0},
 	{"shutdown", cmd_action, "", "the daemon releases its sets and exits", 0, 0},
 	{"ping", cmd_action, "", "check that the daemon answers", 0, 0},

@@ -541,6 +541,66 @@ static const struct bad bad_cases[] = {
 	{NODES "diskgroup d {\n meta /dev/a\n}\nset web {\n vip 198.18.0.100\n nodes a\n"
 	       " diskgroup d\n}\nset mail {\n vip 198.18.0.101\n nodes a\n diskgroup d\n}\n",
 	 "t.conf:26: set mail: disk group \"d\" already belongs to set web (line 21)"},
+	/* service health and dampening */
+	{"set web {\n service x {\n restart 3\n",
+	 "t.conf:5: set web: service x: restart: a count needs a window (e.g. \"restart 3 in "
+	 "60s\")"},
+	{"set web {\n service x {\n restart\n",
+	 "t.conf:5: set web: service x: restart: expected \"restart COUNT in DURATION\""},
+	{"set web {\n service x {\n restart 3 in\n",
+	 "t.conf:5: set web: service x: restart: expected \"restart COUNT in DURATION\""},
+	{"set web {\n service x {\n restart 3 within 60s\n",
+	 "t.conf:5: set web: service x: restart: expected \"in\" between the count and the "
+	 "window, not \"within\""},
+	{"set web {\n service x {\n restart many in 60s\n",
+	 "t.conf:5: set web: service x: restart: \"many\" is not a number (expected an integer "
+	 "0..32)"},
+	{"set web {\n service x {\n restart 33 in 60s\n",
+	 "t.conf:5: set web: service x: restart: 33 is out of range (0..32)"},
+	{"set web {\n service x {\n restart 3 in 60\n",
+	 "t.conf:5: set web: service x: restart: \"60\" needs a unit (ms or s)"},
+	{"set web {\n service x {\n restart 3 in 999ms\n",
+	 "t.conf:5: set web: service x: restart: 999ms is out of range (1s..86400s)"},
+	{"set web {\n service x {\n restart 1 in 1s\n restart 2 in 2s\n",
+	 "t.conf:6: set web: service x: restart: duplicate directive (first on line 5)"},
+	{"set web {\n restart 1 in 1s\n",
+	 "t.conf:4: set web: \"restart\" is not allowed in a set block (it belongs in a service "
+	 "block)"},
+	{"set web {\n on-failure reboot\n",
+	 "t.conf:4: set web: on-failure: \"reboot\" is not one of failover, halt, ignore"},
+	{"set web {\n on-failure\n",
+	 "t.conf:4: set web: on-failure: expected \"on-failure failover|halt|ignore\""},
+	{"set web {\n on-failure halt ignore\n",
+	 "t.conf:4: set web: on-failure: expected \"on-failure failover|halt|ignore\""},
+	{"set web {\n service x {\n on-failure halt\n",
+	 "t.conf:5: set web: service x: \"on-failure\" is not allowed in a service block (it "
+	 "belongs in a set block)"},
+	{"set web {\n dampen 0 in 60s\n", "t.conf:4: set web: dampen: 0 is out of range (1..64)"},
+	{"set web {\n dampen 65 in 60s\n", "t.conf:4: set web: dampen: 65 is out of range (1..64)"},
+	{"set web {\n dampen 3\n",
+	 "t.conf:4: set web: dampen: a count needs a window (e.g. \"dampen 3 in 60s\")"},
+	{"set web {\n dampen never\n",
+	 "t.conf:4: set web: dampen: \"never\" is not a number (expected an integer 1..64)"},
+	{"set web {\n dampen off in 60s\n",
+	 "t.conf:4: set web: dampen: \"off\" is not a number (expected an integer 1..64)"},
+	{"set web {\n dampen 3 in 2d\n",
+	 "t.conf:4: set web: dampen: \"2d\": unknown unit \"d\" (expected ms or s)"},
+	{"set web {\n dampen 3 in 86401s\n",
+	 "t.conf:4: set web: dampen: 86401s is out of range (1s..86400s)"},
+	{"set web {\n dampen off\n dampen 3 in 60s\n",
+	 "t.conf:5: set web: dampen: duplicate directive (first on line 4)"},
+	{"set web {\n failback manual after 2s\n",
+	 "t.conf:4: set web: failback: a delay (\"after\") only goes with \"auto\""},
+	{"set web {\n failback auto after\n",
+	 "t.conf:4: set web: failback: expected \"failback manual|auto [after DURATION]\""},
+	{"set web {\n failback auto later 2s\n",
+	 "t.conf:4: set web: failback: expected \"failback manual|auto [after DURATION]\""},
+	{"set web {\n failback auto after 2\n",
+	 "t.conf:4: set web: failback: \"2\" needs a unit (ms or s)"},
+	{"set web {\n failback auto after 86401s\n",
+	 "t.conf:4: set web: failback: 86401s is out of range (0ms..86400s)"},
+	{"set web {\n failback auto after 2s 3s\n",
+	 "t.conf:4: set web: failback: expected \"failback manual|auto [after DURATION]\""},
 };
 
 static void run_bad(const char *text, const char *expect)
@@ -707,10 +767,11 @@ static void test_load_and_dump(void **state)
 				    "  link 0 priv: veth-p 198.19.1.1\n"
 				    "  link 1 pub: pub0 198.18.0.11\n"));
 	assert_non_null(strstr(out, "set web: id 0, vmac 02:00:c6:12:00:64, autofailover no, "
-				    "failback auto\n"
+				    "failback auto after 1s\n"
+				    "  on-failure failover, dampen 3 moves in 300s\n"
 				    "  vips: 198.18.0.100/24 198.18.0.101/32\n"
 				    "  takeover order: b a\n"));
-	assert_non_null(strstr(out, "service http: timeout 2s, monitor every 750ms"));
+	assert_non_null(strstr(out, "service http: timeout 2s, monitor every 750ms, no restart"));
 	assert_non_null(strstr(out, "set mail: id 1, vmac 02:aa:00:00:00:01"));
 	free(out);
 	unlink(path);
@@ -719,6 +780,87 @@ static void test_load_and_dump(void **state)
 	assert_non_null(strstr(err, ":0: cannot open: No such file or directory"));
 	assert_int_equal(hbpf_config_load("/tmp", cfg, err, sizeof(err)), -EINVAL);
 	assert_string_equal(err, "/tmp:0: not a regular file");
+}
+
+/* Service restarts, on-failure, dampening and failback delays, and their defaults. */
+static void test_policies(void **state)
+{
+	static const char text[] = PRO NODES "set web {\n"
+					     " vip 198.18.0.100\n"
+					     " nodes a b\n"
+					     " failback auto after 2500ms\n"
+					     " on-failure halt\n"
+					     " dampen 2 in 60s\n"
+					     " service http {\n"
+					     "  start s\n  stop t\n  monitor m\n"
+					     "  restart 3 in 90s\n"
+					     " }\n"
+					     " service db {\n  start s\n  stop t\n  restart 0\n }\n"
+					     "}\n"
+					     "set mail {\n"
+					     " vip 198.18.0.101\n"
+					     " nodes a\n"
+					     " failback auto\n"
+					     " on-failure ignore\n"
+					     " dampen off\n"
+					     " service smtp {\n  start s\n  stop t\n }\n"
+					     "}\n"
+					     "set dns {\n vip 198.18.0.102\n nodes b a\n"
+					     " failback auto after 0ms\n on-failure failover\n}\n"
+					     "set ntp {\n vip 198.18.0.103\n nodes b\n}\n";
+	const struct hbpf_cfg_set *web, *mail, *dns, *ntp;
+	char err[256], *out = NULL;
+	size_t outlen = 0;
+	FILE *f;
+
+	(void)state;
+	if (hbpf_config_parse("p.conf", text, strlen(text), cfg, err, sizeof(err)))
+		fail_msg("%s", err);
+	web = hbpf_config_set(cfg, "web");
+	mail = hbpf_config_set(cfg, "mail");
+	dns = hbpf_config_set(cfg, "dns");
+	ntp = hbpf_config_set(cfg, "ntp");
+	assert_non_null(web);
+	assert_non_null(mail);
+	assert_non_null(dns);
+	assert_non_null(ntp);
+	assert_int_equal(web->failback, HBPF_FAILBACK_AUTO);
+	assert_int_equal(web->failback_after_ms, 2500);
+	assert_int_equal(web->on_failure, HBPF_ONFAIL_HALT);
+	assert_int_equal(web->dampen_moves, 2);
+	assert_int_equal(web->dampen_window_ms, 60000);
+	assert_int_equal(web->services[0].restart_max, 3);
+	assert_int_equal(web->services[0].restart_window_ms, 90000);
+	assert_int_equal(web->services[1].restart_max, 0);
+	assert_int_equal(web->services[1].restart_window_ms, 0);
+	/* auto without "after" keeps the 1 s hold */
+	assert_int_equal(mail->failback, HBPF_FAILBACK_AUTO);
+	assert_int_equal(mail->failback_after_ms, 1000);
+	assert_int_equal(mail->on_failure, HBPF_ONFAIL_IGNORE);
+	assert_int_equal(mail->dampen_moves, 0);
+	assert_int_equal(mail->services[0].restart_max, 0);
+	assert_int_equal(dns->failback_after_ms, 0);
+	assert_int_equal(dns->on_failure, HBPF_ONFAIL_FAILOVER);
+	/* defaults: manual failback, failover, 3 moves in 300 s */
+	assert_int_equal(ntp->failback, HBPF_FAILBACK_MANUAL);
+	assert_int_equal(ntp->on_failure, HBPF_ONFAIL_FAILOVER);
+	assert_int_equal(ntp->dampen_moves, 3);
+	assert_int_equal(ntp->dampen_window_ms, 300000);
+
+	f = open_memstream(&out, &outlen);
+	assert_non_null(f);
+	hbpf_config_dump(cfg, f);
+	fclose(f);
+	assert_non_null(strstr(out, "autofailover yes, failback auto after 2500ms\n"
+				    "  on-failure halt, dampen 2 moves in 60s\n"));
+	assert_non_null(strstr(out, "service http: timeout 10s, monitor every 5s, restart 3 "
+				    "times in 90s\n"));
+	assert_non_null(strstr(out, "service db: timeout 10s, monitor every 5s, no restart\n"));
+	assert_non_null(strstr(out, "failback auto after 1s\n  on-failure ignore, dampen off\n"));
+	assert_non_null(strstr(out, "set ntp: id 3, vmac 02:00:c6:12:00:67, autofailover yes, "
+				    "failback manual\n  on-failure failover, dampen 3 moves in "
+				    "300s\n"));
+	free(out);
 }
 
 /* The shipped example must stay valid: it is what people copy. */
@@ -887,6 +1029,7 @@ int main(void)
 		cmocka_unit_test(test_load_and_dump), cmocka_unit_test(test_example_file),
 		cmocka_unit_test(test_diskgroups),    cmocka_unit_test(test_key_file_directive),
 		cmocka_unit_test(test_key_file_text), cmocka_unit_test(test_key_file_load),
+		cmocka_unit_test(test_policies),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
