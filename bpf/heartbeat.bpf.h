@@ -246,20 +246,27 @@ static __always_inline void hb_requests(const struct hbpf_wire *w, void *end,
 	if (hs == HBPF_NODE_NONE || ht == HBPF_NODE_NONE) {
 		peer->handoff_set = HBPF_NODE_NONE;
 		peer->handoff_to = HBPF_NODE_NONE;
-	} else if (ht == self && hs < HBPF_MAX_SETS &&
-		   (hs != peer->handoff_set || ht != peer->handoff_to)) {
+	} else if (ht == self && hs < HBPF_MAX_SETS) {
 		__be32 *wep = wire_epoch(w, hs, end);
-
 		struct hbpf_local *loc = get_local();
 
+		/* Shown by bpftool: the last handoff this peer announced to us. */
+		peer->handoff_set = hs;
+		peer->handoff_to = ht;
 		set = get_set(hs);
-		/* A node shutting down takes nothing, not even a handoff. */
+		/*
+		 * The epoch says whether the announcement is news: the releasing
+		 * node hands over at its epoch of the set, and every take makes
+		 * ours higher.  So an announcement still on the air after we took
+		 * the set (and maybe released it again) is stale and ignored,
+		 * while a later handoff of the same set, made after the peer owned
+		 * it again at a higher epoch, is taken.  A node shutting down
+		 * takes nothing, not even a handoff.
+		 */
 		if (set && wep && loc && !(loc->flags & HBPF_WF_SHUTDOWN) &&
-		    (set->flags & HBPF_SF_CONFIGURED) && !set->owned && !(owned & (1u << hs))) {
+		    (set->flags & HBPF_SF_CONFIGURED) && !set->owned && !(owned & (1u << hs)) &&
+		    bpf_ntohl(*wep) >= set->epoch)
 			set_take(set, hs, self, p, HBPF_RS_HANDOFF, bpf_ntohl(*wep), now);
-			peer->handoff_set = hs;
-			peer->handoff_to = ht;
-		}
 	}
 
 	if (ms == HBPF_NODE_NONE) {

@@ -281,16 +281,6 @@ static int do_garp(struct setrt *s)
 	return err;
 }
 
-/* 1 when the sender still announces this very handoff (a set that comes back
- * and leaves again to the same node within HANDOFF_HOLD_NS). */
-static int handoff_repeats(struct daemon *d, const struct setrt *s)
-{
-	uint32_t slot = __atomic_load_n(&d->snd.handoff, __ATOMIC_ACQUIRE);
-	uint64_t until = __atomic_load_n(&d->snd.handoff_until_ns, __ATOMIC_ACQUIRE);
-
-	return slot == ((uint32_t)s->id << 8 | (uint32_t)s->m.target) && until > kern_now_ns();
-}
-
 /* Run one step; synchronous steps finish here, commands finish in proc_done. */
 static void run_step(struct setrt *s, const struct fsm_stepdef *st)
 {
@@ -344,16 +334,6 @@ static void run_step(struct setrt *s, const struct fsm_stepdef *st)
 		vips_log(s, "unplumbed");
 		break;
 	case STEP_HANDOFF:
-		if (s->m.target >= 0 && handoff_repeats(d, s)) {
-			/* The peer ignores an announcement it already acted on until
-			 * it sees one without it: say "none" for a few heartbeats
-			 * first (daemon_tick announces and ends the step). */
-			sender_handoff(&d->snd, 0xff, 0xff, 0);
-			s->handoff_at_ns = kern_now_ns() + 5ull * d->cfg.interval_ms * 1000000ull;
-			log_info("(%s) handing over to %s again: after a pause", s->c->name,
-				 node_name(d, s->m.target));
-			return;
-		}
 		if (s->m.target >= 0) {
 			sender_handoff(&d->snd, s->id, s->m.target, HANDOFF_HOLD_NS);
 			log_info("(%s) handed over to %s", s->c->name, node_name(d, s->m.target));
@@ -581,12 +561,6 @@ void daemon_tick(struct daemon *d, uint64_t now)
 				do_garp(s);
 			s->garp_left--;
 			s->garp_next_ns = now + (uint64_t)d->cfg.garp_spacing_ms * 1000000ull;
-		}
-		if (s->handoff_at_ns && now >= s->handoff_at_ns) {
-			s->handoff_at_ns = 0;
-			sender_handoff(&d->snd, s->id, s->m.target, HANDOFF_HOLD_NS);
-			log_info("(%s) handed over to %s", s->c->name, node_name(d, s->m.target));
-			set_step_done(s, 1, NULL);
 		}
 		health_tick(s, now);
 		dampen_tick(s, now);

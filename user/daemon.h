@@ -47,11 +47,10 @@ struct setrt {
 	struct watch proc_w;
 	int garp_left; /* GARP bursts still due */
 	uint64_t garp_next_ns;
-	uint64_t trigger_ns;	/* what started the current plan (kernel ts) */
-	int trigger_reason;	/* HBPF_RS_* or 0 for a command */
-	int target;		/* handoff target of the running release */
-	uint64_t handoff_at_ns; /* deferred handoff announcement due, 0 = none */
-	char reason[64];	/* what started the current plan (notify hook) */
+	uint64_t trigger_ns; /* what started the current plan (kernel ts) */
+	int trigger_reason;  /* HBPF_RS_* or 0 for a command */
+	int target;	     /* handoff target of the running release */
+	char reason[64];     /* what started the current plan (notify hook) */
 	/* service health (health.c): one command runs at a time per set, a
 	 * monitor or one half of a restart (HEALTH_*) */
 	struct proc mon;

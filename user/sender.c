@@ -85,7 +85,8 @@ int sender_init(struct sender *s, const struct hbpf_config *cfg, int self_idx, s
 	s->self = me->id;
 	s->interval_ns = (uint64_t)cfg->interval_ms * 1000000ull;
 	s->k = k;
-	s->handoff = NONE16;
+	for (i = 0; i < HBPF_MAX_SETS; i++)
+		s->handoff_to[i] = 0xff;
 	s->move = NONE16;
 	s->boot = sender_boot_value(0);
 	err = send_key(k, &s->key);
@@ -129,6 +130,23 @@ static uint16_t announcement(uint32_t *slot, uint64_t *until, uint64_t now)
 	return v;
 }
 
+/* The next active handoff, round robin over the sets: (set << 8 | node). */
+static uint16_t next_handoff(struct sender *s, uint64_t now)
+{
+	unsigned k, i;
+
+	for (k = 0; k < HBPF_MAX_SETS; k++) {
+		i = (s->handoff_rr + k) % HBPF_MAX_SETS;
+		uint32_t to = __atomic_load_n(&s->handoff_to[i], __ATOMIC_ACQUIRE);
+
+		if (to == 0xff || now > __atomic_load_n(&s->handoff_until_ns[i], __ATOMIC_ACQUIRE))
+			continue;
+		s->handoff_rr = i + 1;
+		return (uint16_t)(i << 8 | (to & 0xff));
+	}
+	return NONE16;
+}
+
 void sender_build(struct sender *s, const struct sender_dst *d, uint64_t now, struct hbpf_wire *w)
 {
 	volatile struct hbpf_local *l = s->k->local;
@@ -158,10 +176,15 @@ void sender_build(struct sender *s, const struct sender_dst *d, uint64_t now, st
 			hb.owned |= 1u << i;
 		hb.epoch[i] = sets[i].epoch;
 	}
-	ho = announcement(&s->handoff, &s->handoff_until_ns, now);
+	ho = next_handoff(s, now);
 	mv = announcement(&s->move, &s->move_until_ns, now);
 	hb.handoff_set = ho >> 8;
 	hb.handoff_to = ho & 0xff;
+	/* A handoff carries the epoch at which we released the set, not what we
+	 * learned since: once the target took it (a higher epoch), an
+	 * announcement still on the air is stale to it and never taken twice. */
+	if (ho != NONE16)
+		hb.epoch[ho >> 8] = __atomic_load_n(&s->handoff_epoch[ho >> 8], __ATOMIC_ACQUIRE);
 	hb.move_set = mv >> 8;
 	hb.move_to = mv & 0xff;
 	hb.boot = s->boot;
@@ -266,7 +289,11 @@ static void announce(uint32_t *slot, uint64_t *until, int set, int node, uint64_
 
 void sender_handoff(struct sender *s, int set, int node, uint64_t hold_ns)
 {
-	announce(&s->handoff, &s->handoff_until_ns, set, node, hold_ns);
+	if (set < 0 || set >= HBPF_MAX_SETS)
+		return;
+	__atomic_store_n(&s->handoff_epoch[set], s->k->sets[set].epoch, __ATOMIC_RELEASE);
+	__atomic_store_n(&s->handoff_until_ns[set], kern_now_ns() + hold_ns, __ATOMIC_RELEASE);
+	__atomic_store_n(&s->handoff_to[set], (uint32_t)(node & 0xff), __ATOMIC_RELEASE);
 }
 
 void sender_move(struct sender *s, int set, int node, uint64_t hold_ns)

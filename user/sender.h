@@ -41,9 +41,13 @@ struct sender {
 	struct hbpf_kern *k;
 	int rt_prio; /* SCHED_FIFO priority, 0 = none */
 	/* Announcements, written by the main thread with __atomic stores.
-	 * handoff: (set << 8 | node), 0xffff = none; move likewise. */
-	uint32_t handoff;
-	uint64_t handoff_until_ns;
+	 * Handoffs: one slot per set (node or 0xff), so handing over several
+	 * sets at once (a shutdown) loses none: heartbeats carry the active
+	 * ones in turn.  move: (set << 8 | node), 0xffff = none. */
+	uint32_t handoff_to[HBPF_MAX_SETS];
+	uint32_t handoff_epoch[HBPF_MAX_SETS]; /* our epoch of the set when released */
+	uint64_t handoff_until_ns[HBPF_MAX_SETS];
+	unsigned handoff_rr; /* sender thread only */
 	uint32_t move;
 	uint64_t move_until_ns;
 	/* statistics */

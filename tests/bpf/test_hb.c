@@ -362,6 +362,35 @@ static void test_handoff_to_self_takes_set_with_next_epoch(void **state)
 	assert_int_equal(t_count_ev(f, HBPF_EV_TAKEOVER, -1), 1);
 	t_get_set(f, 0, &s);
 	assert_int_equal(s.epoch, 8);
+
+	/* We release it; the old announcement, still on the air, is stale
+	 * (epoch 7 < ours): the set stays released. */
+	s.owned = 0;
+	s.owner = HBPF_NODE_NONE;
+	t_put_set(f, 0, &s);
+	h.seq = 4;
+	assert_int_equal(run_hb(f, &h, NULL, NULL), XDP_TX);
+	t_get_set(f, 0, &s);
+	assert_int_equal(s.owned, 0);
+	assert_int_equal(s.epoch, 8);
+
+	/* The peer owned it again (epoch 9), its announcement never paused, and
+	 * it hands the set over once more with the same (set, node): that is
+	 * news (epoch 9), and it is taken. */
+	h.seq = 5;
+	h.owned = 1u << 0;
+	h.epoch[0] = 9;
+	assert_int_equal(run_hb(f, &h, NULL, NULL), XDP_TX);
+	t_get_set(f, 0, &s);
+	assert_int_equal(s.owned, 0); /* it claims the set: not ours to take */
+	h.seq = 6;
+	h.owned = 0;
+	assert_int_equal(run_hb(f, &h, NULL, NULL), XDP_TX);
+	t_get_set(f, 0, &s);
+	assert_int_equal(s.owned, 1);
+	assert_int_equal(s.epoch, 10);
+	t_drain(f);
+	assert_int_equal(t_count_ev(f, HBPF_EV_TAKEOVER, -1), 2);
 }
 
 static void test_handoff_refused_while_peer_still_claims_set(void **state)

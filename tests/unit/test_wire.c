@@ -281,7 +281,9 @@ static void test_sender_build_signs(void **state)
 	s.k = &k;
 	s.cluster = CLUSTER;
 	s.self = 3;
-	s.handoff = s.move = 0xffff;
+	s.move = 0xffff;
+	for (int i = 0; i < HBPF_MAX_SETS; i++)
+		s.handoff_to[i] = 0xff;
 	s.key = keys.k[1];
 	s.boot = 0xabcdef0123456789ull;
 	s.seq[1] = 41;
@@ -297,6 +299,25 @@ static void test_sender_build_signs(void **state)
 	other.n = 1; /* a receiver that only knows key 7 */
 	assert_int_equal(hbpf_wire_decode(&w, sizeof(w), CLUSTER, SELF, &other, &out),
 			 -(HBPF_DROP_KEY + 1));
+	assert_int_equal(out.handoff_set, 0xff);
+
+	/* Two sets handed over at once: heartbeats carry both, in turn. */
+	sets[2].epoch = 4;
+	sender_handoff(&s, 2, 1, 1000000000ull);
+	sender_handoff(&s, 5, 0, 1000000000ull);
+	sets[2].epoch = 6; /* learned later (the target took it): not announced */
+	sender_build(&s, &d, 1000, &w);
+	assert_int_equal(hbpf_wire_decode(&w, sizeof(w), CLUSTER, SELF, &keys, &out), 0);
+	assert_int_equal(out.handoff_set, 2);
+	assert_int_equal(out.handoff_to, 1);
+	assert_int_equal(out.epoch[2], 4); /* the epoch at release */
+	sender_build(&s, &d, 1000, &w);
+	assert_int_equal(hbpf_wire_decode(&w, sizeof(w), CLUSTER, SELF, &keys, &out), 0);
+	assert_int_equal(out.handoff_set, 5);
+	assert_int_equal(out.handoff_to, 0);
+	sender_build(&s, &d, 1000, &w);
+	assert_int_equal(hbpf_wire_decode(&w, sizeof(w), CLUSTER, SELF, &keys, &out), 0);
+	assert_int_equal(out.handoff_set, 2);
 }
 
 /* A seq wrap restarts every link at 1 under a larger boot value. */
