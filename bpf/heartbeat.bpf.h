@@ -186,12 +186,12 @@ static __always_inline int peer_liveness(struct hbpf_peer *peer, __u32 p, int da
 
 /*
  * Follow peer p's announced ownership.  Visits only the sets whose bit is
- * set now or was set before (`todo`), so a peer that owns nothing costs
- * nothing.  A set we own and p claims with a higher epoch (or the same epoch
- * and p first in priority) is yielded at once.
+ * set now or was set before (`left`: visited and cleared one by one), so a peer that owns nothing
+ * costs nothing.  A set we own and p claims with a higher epoch (or the same epoch and p first in
+ * priority) is yielded at once.
  */
 static __always_inline void sync_owned(const struct hbpf_wire *w, void *end, __u32 p, __u32 self,
-				       __u32 owned, __u32 todo, int stale, __u64 now)
+				       __u32 owned, __u32 left, int stale, __u64 now)
 {
 	for (__u32 s = 0; s < HBPF_MAX_SETS; s++) {
 		__u32 bit = 1u << s;
@@ -199,11 +199,11 @@ static __always_inline void sync_owned(const struct hbpf_wire *w, void *end, __u
 		__be32 *wep;
 		__u32 ep;
 
-		if (!todo)
+		if (!left)
 			break;
-		if (!(todo & bit))
+		if (!(left & bit))
 			continue;
-		todo &= ~bit;
+		left &= ~bit;
 		set = get_set(s);
 		if (!set || !(set->flags & HBPF_SF_CONFIGURED))
 			continue;
