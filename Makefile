@@ -189,8 +189,8 @@ demo: deps
 	$(Q)O=$(O) bash tools/demo.sh
 
 bench: deps
-	$(Q)$(MAKE) --no-print-directory all
-	$(Q)O=$(O) sh tools/bench/run.sh
+	$(Q)$(MAKE) --no-print-directory all $(O)/tests/bpf/test_hb
+	$(Q)O=$(O) bash tools/bench/run.sh
 
 format:
 	$(Q)clang-format -i $$(git ls-files '*.c' '*.h')

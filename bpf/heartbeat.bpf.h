@@ -12,28 +12,97 @@
 #include "siphash.bpf.h"
 
 #define HB_NOT_MINE (-1) /* not a heartbeat: let the gate look at it */
+/* Largest offset of the payload in a frame: Ethernet, IPv4 with options, UDP. */
+#define HB_WOFF_MAX (14 + 60 + 8)
 
 /*
  * Word access to the wire.  struct hbpf_wire is packed (alignment 1), so a
  * plain w->field makes clang split every access into single bytes; the
- * fields sit at naturally aligned offsets inside the struct and unaligned
- * packet access is fine on the targets we run, so read and write whole words.
+ * fixed fields sit at naturally aligned offsets inside the struct and
+ * unaligned packet access is fine on the targets we run (the epoch slots,
+ * at byte 46, are not aligned), so read and write whole words.
  */
 #define W32(w, f) (*(__be32 *)((void *)(w) + offsetof(struct hbpf_wire, f)))
 #define W64(w, f) (*(__be64 *)((void *)(w) + offsetof(struct hbpf_wire, f)))
 
 /*
- * epoch[s] of the wire for a loop index s.  A variable offset makes the
- * verifier forget the checked packet range, so the slot is checked again
- * against data_end (one compare).
+ * Byte off of the payload that starts at byte woff of the frame, for the
+ * part whose length only the packet knows (the epoch slots, nsets of them,
+ * and the words the MAC reads there): the caller checks every access against
+ * data_end.  Checked through w itself, those checks would grow w's verified
+ * range by a different amount on every path (per nsets, per set visited),
+ * and the verifier, unable to tell the paths after them apart, would walk
+ * the rest of the program once for each, past its budget of a million
+ * instructions.  A pointer rebuilt from a variable offset (the barrier keeps
+ * clang from reusing w) gets a range of its own, which ends with its use.
  */
-static __always_inline __be32 *wire_epoch(const struct hbpf_wire *w, __u32 s, void *end)
+static __always_inline void *wire_var(const void *data, __u32 woff, __u32 off)
 {
-	__be32 *ep = (void *)w + offsetof(struct hbpf_wire, epoch) + (s & (HBPF_MAX_SETS - 1)) * 4;
+	barrier_var(woff);
+	return (void *)data + woff + off;
+}
+
+/*
+ * epoch[s] of the payload at byte woff of the frame, checked against
+ * data_end (one compare).  Callers only ask for s < nsets.
+ */
+static __always_inline __be32 *wire_epoch(const void *data, __u32 woff, __u32 s, void *end)
+{
+	__be32 *ep = wire_var(data, woff, HBPF_WIRE_HDR_LEN + (s & (HBPF_MAX_SETS - 1)) * 4);
 
 	if ((void *)(ep + 1) > end)
 		return NULL;
 	return ep;
+}
+
+/* Whole 64-bit words: inside the fixed part, of the kept prefix, signed at most. */
+#define WIRE_HDR_WORDS (HBPF_WIRE_HDR_LEN / 8)
+#define WIRE_KEPT_WORDS (HBPF_WIRE_KEPT_LEN / 8)
+#define WIRE_MAX_WORDS (HBPF_WIRE_MAC_OFF(HBPF_MAX_SETS) / 8)
+
+/*
+ * Absorb words [from, to) of the payload w (at byte woff of the frame) into
+ * s.  Unrolled, so every word sits at a constant offset: the fixed part
+ * inside the range the caller checked, the others from a pointer of their
+ * own (wire_var), each checked against data_end.  A packet shorter than
+ * `to` words fails (-1): the caller checked the length, so that never
+ * happens.
+ */
+static __always_inline int wire_absorb(struct sip *s, const struct hbpf_wire *w, const void *data,
+				       __u32 woff, __u32 from, __u32 to, void *end)
+{
+	const void *v = wire_var(data, woff, 0);
+
+#pragma clang loop unroll(full)
+	for (__u32 i = 0; i < WIRE_MAX_WORDS; i++) {
+		const void *p = (i < WIRE_HDR_WORDS ? (const void *)w : v) + i * 8;
+
+		if (i < from)
+			continue;
+		if (i >= to)
+			break;
+		if (i >= WIRE_HDR_WORDS && p + 8 > end)
+			return -1;
+		sip_block(s, p);
+	}
+	return 0;
+}
+
+/*
+ * Finish the MAC of the len signed bytes of the payload at byte woff of the
+ * frame (their whole words absorbed into s) into *out: the last block reads
+ * the word at len & ~7, which the MAC after the signed bytes keeps inside
+ * the packet.  -1 if it is not there (the caller checked the length).
+ */
+static __always_inline int wire_mac(const struct sip *s, const void *data, __u32 woff, __u32 len,
+				    void *end, __u64 *out)
+{
+	const void *p = wire_var(data, woff, len & ~7u);
+
+	if (p + 8 > end)
+		return -1;
+	*out = sip_final(s, sip_last(p, len));
+	return 0;
 }
 
 /* The key a packet names: keyid 0 or one in no slot has none. */
@@ -117,17 +186,17 @@ static __always_inline void link_echo(struct hbpf_link *lnk, __u64 orig_tx_ns, _
 	lnk->rtt_avg_ns = lnk->rtt_avg_ns ? (lnk->rtt_avg_ns * 7 + rtt) >> 3 : rtt;
 }
 
-/* Grace of a clean restart announced by the peer. */
-static __always_inline int peer_restarting(__u32 flags, __u32 restart_left_ms)
+/* A clean restart announced by the peer, its grace not over (the sender
+ * clears the flag when it is). */
+static __always_inline int peer_restarting(__u32 flags)
 {
-	return (flags & HBPF_WF_RESTARTING) && restart_left_ms;
+	return flags & HBPF_WF_RESTARTING;
 }
 
 /* The peer's daemon is dead: no stamp, or a stamp older than daemon_dead_ns. */
-static __always_inline int peer_daemon_dead(const struct hbpf_cfg *cfg, __u32 flags, __u32 age_us,
-					    __u32 restart_left_ms)
+static __always_inline int peer_daemon_dead(const struct hbpf_cfg *cfg, __u32 flags, __u32 age_us)
 {
-	if (peer_restarting(flags, restart_left_ms))
+	if (peer_restarting(flags))
 		return 0;
 	if (!(flags & HBPF_WF_DAEMON_UP))
 		return 1;
@@ -139,10 +208,9 @@ static __always_inline int peer_daemon_dead(const struct hbpf_cfg *cfg, __u32 fl
  * older than demote_ns.  Sets it stops announcing then stay attributed to
  * it, so the daemon-dead takeover still finds them.
  */
-static __always_inline int peer_self_stale(const struct hbpf_cfg *cfg, __u32 flags, __u32 age_us,
-					   __u32 restart_left_ms)
+static __always_inline int peer_self_stale(const struct hbpf_cfg *cfg, __u32 flags, __u32 age_us)
 {
-	if (peer_restarting(flags, restart_left_ms))
+	if (peer_restarting(flags))
 		return 0;
 	if (!(flags & HBPF_WF_DAEMON_UP))
 		return 1;
@@ -184,60 +252,101 @@ static __always_inline int peer_liveness(struct hbpf_peer *peer, __u32 p, int da
 	return up;
 }
 
-/*
- * Follow peer p's announced ownership.  Visits only the sets whose bit is
- * set now or was set before (`left`: visited and cleared one by one), so a peer that owns nothing
- * costs nothing.  A set we own and p claims with a higher epoch (or the same epoch and p first in
- * priority) is yielded at once.
- */
-static __always_inline void sync_owned(const struct hbpf_wire *w, void *end, __u32 p, __u32 self,
-				       __u32 owned, __u32 left, int stale, __u64 now)
-{
-	for (__u32 s = 0; s < HBPF_MAX_SETS; s++) {
-		__u32 bit = 1u << s;
-		struct hbpf_set *set;
-		__be32 *wep;
-		__u32 ep;
+/* What sync_owned needs to know (a global function takes five arguments at most). */
+struct sync_args {
+	__u64 now;
+	__u32 woff;    /* the payload starts at this byte of the frame */
+	__u32 nslots;  /* epoch slots to read: the packet's nsets, or 0 */
+	__u32 prev;    /* sets p owned before this packet */
+	__u32 release; /* sets p holds no more whatever the slots say (shutdown) */
+	__u32 p;       /* the peer that sent the packet */
+	__u32 self;    /* this node */
+	__u32 stale;   /* p's own watchdog has demoted it */
+	__u32 pad;
+};
 
-		if (!left)
-			break;
-		if (!(left & bit))
-			continue;
-		left &= ~bit;
+/*
+ * Follow peer p's announced ownership, from the packet's epoch slots: a set
+ * p claims (HBPF_WIRE_OWNED) with a higher epoch than ours, or the same epoch
+ * and p first in priority, is yielded at once if we own it; a set p owned
+ * before and releases now (or holds no more: `release`) has no owner unless
+ * p was demoted by its own stale-daemon watchdog.  Sets without a slot keep
+ * what we knew.  Returns the sets the slots say p owns.  A global function:
+ * the verifier checks its loop once, with every argument unknown, instead
+ * of once per path into it (which it cannot tell apart, and would walk past
+ * its budget).
+ */
+__noinline int sync_owned(struct xdp_md *ctx, const struct sync_args *a)
+{
+	void *data = (void *)(long)ctx->data;
+	void *end = (void *)(long)ctx->data_end;
+	__u32 n, prev, release, p, owned = 0;
+	const __be32 *slots;
+
+	if (!a || a->woff > HB_WOFF_MAX)
+		return 0;
+	n = a->nslots;
+	prev = a->prev;
+	release = a->release;
+	p = a->p;
+	slots = wire_var(data, a->woff, HBPF_WIRE_HDR_LEN);
+	for (__u32 s = 0; s < HBPF_MAX_SETS; s++) {
+		__u32 bit = 1u << s, slot = 0, ep;
+		struct hbpf_set *set;
+		const __be32 *wep;
+
+		if (s >= n) {
+			if (!(release >> s))
+				break;
+			if (!(release & bit))
+				continue;
+		} else {
+			wep = slots + (s & (HBPF_MAX_SETS - 1));
+			if ((void *)(wep + 1) > end)
+				break;
+			slot = bpf_ntohl(*wep);
+			if (slot & HBPF_WIRE_OWNED)
+				owned |= bit;
+			else if (!(prev & bit))
+				continue;
+		}
 		set = get_set(s);
 		if (!set || !(set->flags & HBPF_SF_CONFIGURED))
 			continue;
-		if (!(owned & bit)) {
+		if (!(slot & HBPF_WIRE_OWNED)) {
 			/* Released (or handed off): nobody holds it unless p was
 			 * demoted by its own stale-daemon watchdog. */
-			if (set->owner == p && !stale)
+			if (set->owner == p && !a->stale)
 				set->owner = HBPF_NODE_NONE;
 			continue;
 		}
-		wep = wire_epoch(w, s, end);
-		if (!wep)
-			break;
-		ep = bpf_ntohl(*wep);
+		ep = slot & HBPF_WIRE_EPOCH_MASK;
 		if (set->owned) {
-			if (ep < set->epoch || (ep == set->epoch && !prio_before(set, p, self)))
+			if (ep < set->epoch || (ep == set->epoch && !prio_before(set, p, a->self)))
 				continue;
 			set->owned = 0;
 			set->owner = p;
 			set->epoch = ep;
-			set->changed_ns = now;
-			emit(HBPF_EV_YIELD, HBPF_RS_EPOCH, p, s, ep, 0, now);
+			set->changed_ns = a->now;
+			emit(HBPF_EV_YIELD, HBPF_RS_EPOCH, p, s, ep, 0, a->now);
 			continue;
 		}
 		set->owner = p;
 		if (ep > set->epoch)
 			set->epoch = ep;
 	}
+	return (int)owned;
 }
 
-/* Handoff (p released a set for us) and move requests, HB only, deduplicated. */
-static __always_inline void hb_requests(const struct hbpf_wire *w, void *end,
-					struct hbpf_peer *peer, __u32 p, __u32 self, __u32 owned,
-					__u64 now)
+/*
+ * Handoff (p released a set for us) and move requests, HB only, deduplicated.
+ * A handoff is judged by the set's slot in the packet (released, and at which
+ * epoch), so one of a set the packet has no slot for (set >= nsets) is not
+ * taken.  A node shutting down (flags) claims nothing, whatever its slots say.
+ */
+static __always_inline void hb_requests(const struct hbpf_wire *w, const void *data, __u32 woff,
+					void *end, struct hbpf_peer *peer, __u32 p, __u32 self,
+					__u32 nsets, __u32 flags, __u64 now)
 {
 	__u32 hs = w->handoff_set, ht = w->handoff_to;
 	__u32 ms = w->move_set, mt = w->move_to;
@@ -246,9 +355,14 @@ static __always_inline void hb_requests(const struct hbpf_wire *w, void *end,
 	if (hs == HBPF_NODE_NONE || ht == HBPF_NODE_NONE) {
 		peer->handoff_set = HBPF_NODE_NONE;
 		peer->handoff_to = HBPF_NODE_NONE;
-	} else if (ht == self && hs < HBPF_MAX_SETS) {
-		__be32 *wep = wire_epoch(w, hs, end);
+	} else if (ht == self && hs < nsets) {
+		__be32 *wep = wire_epoch(data, woff, hs, end);
 		struct hbpf_local *loc = get_local();
+		__u32 slot = wep ? bpf_ntohl(*wep) : 0;
+		__u32 ep = slot & HBPF_WIRE_EPOCH_MASK;
+
+		if (flags & HBPF_WF_SHUTDOWN)
+			slot &= ~HBPF_WIRE_OWNED;
 
 		/* Shown by bpftool: the last handoff this peer announced to us. */
 		peer->handoff_set = hs;
@@ -263,10 +377,10 @@ static __always_inline void hb_requests(const struct hbpf_wire *w, void *end,
 		 * it again at a higher epoch, is taken.  A node shutting down
 		 * takes nothing, not even a handoff.
 		 */
-		if (set && wep && loc && !(loc->flags & HBPF_WF_SHUTDOWN) &&
-		    (set->flags & HBPF_SF_CONFIGURED) && !set->owned && !(owned & (1u << hs)) &&
-		    bpf_ntohl(*wep) >= set->epoch)
-			set_take(set, hs, self, p, HBPF_RS_HANDOFF, bpf_ntohl(*wep), now);
+		if (wep && set && loc && !(loc->flags & HBPF_WF_SHUTDOWN) &&
+		    (set->flags & HBPF_SF_CONFIGURED) && !set->owned && !(slot & HBPF_WIRE_OWNED) &&
+		    ep >= set->epoch)
+			set_take(set, hs, self, p, HBPF_RS_HANDOFF, ep, now);
 	}
 
 	if (ms == HBPF_NODE_NONE) {
@@ -285,27 +399,33 @@ static __always_inline void hb_requests(const struct hbpf_wire *w, void *end,
 /*
  * Turn the HB into our ECHO in place: swap the endpoints (the IPv4 header
  * checksum does not change under a swap; the UDP checksum is optional and
- * set to 0), write this node's state into the state part and sign the
- * result with our send key (slot 0).
+ * set to 0), write this node's state into the state part, one epoch slot
+ * per set the HB carries (the ECHO keeps its length), and sign the result
+ * with our send key (slot 0).  When that key also verified the HB (the
+ * usual case), the MAC state after the kept prefix is the one the check
+ * left in *kept, so only the rewritten words are hashed again.
  */
 static __always_inline int hb_reflect(struct ethhdr *eth, struct iphdr *ip, struct udphdr *udp,
-				      struct hbpf_wire *w, void *end, const struct hbpf_cfg *cfg,
-				      __u64 now)
+				      struct hbpf_wire *w, __u32 woff, void *end,
+				      const struct hbpf_cfg *cfg, const struct hbpf_key *vkey,
+				      const struct sip *kept, __u32 nsets, __u64 *mac, __u64 now)
 {
 	struct hbpf_local *loc = get_local();
 	const struct hbpf_key *key;
-	__u32 k0 = 0;
-	__u8 mac[ETH_ALEN];
-	__u32 mask = 0, age = 0xffffffff, left = 0;
+	__u32 k0 = 0, maclen = HBPF_WIRE_MAC_OFF(nsets);
+	__u32 age = 0xffffffff, flags = 0;
+	__u8 hw[ETH_ALEN];
+	const void *v;
+	struct sip st;
 	__be32 a;
 	__be16 port;
 
 	key = bpf_map_lookup_elem(&keys, &k0);
 	if (!key || !key->keyid)
 		return xdp_drop(HBPF_DROP_KEY); /* only a rollover key: we cannot sign */
-	mac_copy(mac, eth->h_dest);
+	mac_copy(hw, eth->h_dest);
 	mac_copy(eth->h_dest, eth->h_source);
-	mac_copy(eth->h_source, mac);
+	mac_copy(eth->h_source, hw);
 	a = ip->saddr;
 	ip->saddr = ip->daddr;
 	ip->daddr = a;
@@ -319,37 +439,75 @@ static __always_inline int hb_reflect(struct ethhdr *eth, struct iphdr *ip, stru
 
 		age = us < 0xffffffffull ? us : 0xffffffff;
 	}
-	if (loc && loc->restart_until_ns > now) {
-		__u64 ms = (loc->restart_until_ns - now) / NSEC_PER_MSEC;
-
-		left = ms < 0xffffffffull ? ms : 0xffffffff;
+	if (loc) {
+		flags = loc->flags;
+		if (!(loc->restart_until_ns > now))
+			flags &= ~HBPF_WF_RESTARTING; /* the grace is over */
 	}
-	/* Unrolled: every slot then has a constant offset inside the range
-	 * already checked, and there is no loop overhead on the hot path. */
+	/* Unrolled with an early exit: every slot has a constant offset from
+	 * a pointer of its own (wire_var), and a cluster with few sets pays
+	 * for those only. */
+	v = wire_var(eth, woff, HBPF_WIRE_HDR_LEN);
 #pragma clang loop unroll(full)
 	for (__u32 s = 0; s < HBPF_MAX_SETS; s++) {
-		struct hbpf_set *set = get_set(s);
+		__be32 *ep = (void *)v + s * 4;
+		struct hbpf_set *set;
 
-		if (set) {
-			W32(w, epoch[s]) = bpf_htonl(set->epoch);
-			if (set->owned)
-				mask |= 1u << s;
-		}
+		if (s >= nsets || (void *)(ep + 1) > end)
+			break;
+		set = get_set(s);
+		*ep = set ? bpf_htonl((set->epoch & HBPF_WIRE_EPOCH_MASK) |
+				      (set->owned ? HBPF_WIRE_OWNED : 0)) :
+			    0;
 	}
 	w->type = HBPF_WT_ECHO;
 	w->src_node = cfg->self;
-	W32(w, flags) = bpf_htonl(loc ? loc->flags : 0);
-	W32(w, daemon_age_us) = bpf_htonl(age);
-	W32(w, restart_left_ms) = bpf_htonl(left);
-	W32(w, owned) = bpf_htonl(mask);
 	w->handoff_set = HBPF_NODE_NONE;
 	w->handoff_to = HBPF_NODE_NONE;
 	w->move_set = HBPF_NODE_NONE;
 	w->move_to = HBPF_NODE_NONE;
-	w->keyid = key->keyid;
-	W64(w, mac) = sip_le64(wire_siphash(w, key));
+	W32(w, flags) = bpf_htonl(flags);
+	W32(w, daemon_age_us) = bpf_htonl(age);
+	if (key == vkey) {
+		st = *kept; /* the prefix, keyid included, is what we verified */
+	} else {
+		w->keyid = key->keyid;
+		sip_init(&st, key);
+		wire_absorb(&st, w, eth, woff, 0, WIRE_KEPT_WORDS, end);
+	}
+	if (wire_absorb(&st, w, eth, woff, WIRE_KEPT_WORDS, maclen / 8, end) ||
+	    wire_mac(&st, eth, woff, maclen, end, mac))
+		return XDP_DROP; /* cannot happen: hb_rx checked the length */
 	count_stat(HBPF_STAT_ECHO_TX);
 	return XDP_TX;
+}
+
+/*
+ * The length rules of wire version 3 on the payload at w (see the wire
+ * format in abi.h), after the fixed part is known to be in the frame.
+ * Returns 0 and sets *mac to the MAC (inside the frame), or a drop reason + 1.
+ */
+static __always_inline int wire_length(struct udphdr *udp, struct hbpf_wire *w, void *end,
+				       __u32 *nsets, __u64 **mac)
+{
+	__u32 ulen = bpf_ntohs(udp->len), n = w->nsets, want;
+	__u64 *m;
+
+	if (n > HBPF_MAX_SETS)
+		return HBPF_DROP_SIZE + 1; /* claims more slots than the format has */
+	want = sizeof(*udp) + HBPF_WIRE_LEN(n);
+	if (ulen < want)
+		return HBPF_DROP_SHORT + 1;
+	if (ulen > want)
+		return ((void *)udp + ulen > end ? HBPF_DROP_SHORT : HBPF_DROP_SIZE) + 1;
+	m = (void *)w + HBPF_WIRE_MAC_OFF(n);
+	/* Keep m (checked here) live: rebuilt from w it would lose its range. */
+	barrier_var(m);
+	if ((void *)(m + 1) > end)
+		return HBPF_DROP_SHORT + 1;
+	*nsets = n;
+	*mac = m;
+	return 0;
 }
 
 /*
@@ -366,15 +524,17 @@ static __always_inline int hb_rx(struct xdp_md *ctx, const struct hbpf_cfg *cfg,
 	struct hbpf_win *win;
 	struct udphdr *udp;
 	struct hbpf_wire *w;
-	__u32 p, l, idx, flags, age, left, owned, ulen;
-	__u64 now;
-	int dead, up;
+	struct sip st, kept;
+	__u32 p, l, idx, flags, age, owned, carried, prev, woff, maclen, nsets = 0;
+	__u64 now, sum, *mac = NULL;
+	int dead, up, bad;
 
 	if ((void *)(ip + 1) > end || ip->ihl < 5)
 		return xdp_drop(HBPF_DROP_SHORT);
 	if (ip->version != 4 || ip->protocol != IPPROTO_UDP ||
 	    (ip->frag_off & bpf_htons(IP_FRAG_MASK)))
 		return HB_NOT_MINE;
+	woff = sizeof(*eth) + ip->ihl * 4 + sizeof(*udp);
 	udp = (void *)ip + ip->ihl * 4;
 	if ((void *)(udp + 1) > end)
 		return xdp_drop(HBPF_DROP_SHORT);
@@ -386,17 +546,17 @@ static __always_inline int hb_rx(struct xdp_md *ctx, const struct hbpf_cfg *cfg,
 	 * lose its verified range. */
 	barrier_var(w);
 	barrier_var(udp);
-	if ((void *)(w + 1) > end)
+	if ((void *)(w + 1) > end || bpf_ntohs(udp->len) < sizeof(*udp) + sizeof(*w))
 		return xdp_drop(HBPF_DROP_SHORT);
-	ulen = bpf_ntohs(udp->len);
-	if (ulen < HB_UDP_LEN)
-		return xdp_drop(HBPF_DROP_SHORT);
-	if (ulen > HB_UDP_LEN)
-		return xdp_drop((void *)udp + ulen > end ? HBPF_DROP_SHORT : HBPF_DROP_SIZE);
+	/* Magic and version before the length rules: a packet of another
+	 * format version is counted as such, not as a length error. */
 	if (W32(w, magic) != bpf_htonl(HBPF_WIRE_MAGIC))
 		return xdp_drop(HBPF_DROP_MAGIC);
 	if (w->version != HBPF_WIRE_VERSION)
 		return xdp_drop(HBPF_DROP_VERSION);
+	bad = wire_length(udp, w, end, &nsets, &mac);
+	if (bad || !mac)
+		return xdp_drop(bad ? bad - 1 : HBPF_DROP_SHORT);
 	if (W32(w, cluster) != bpf_htonl(cfg->cluster))
 		return xdp_drop(HBPF_DROP_CLUSTER);
 	if (w->type != HBPF_WT_HB && w->type != HBPF_WT_ECHO)
@@ -410,7 +570,16 @@ static __always_inline int hb_rx(struct xdp_md *ctx, const struct hbpf_cfg *cfg,
 	key = wire_key(w->keyid);
 	if (!key)
 		return xdp_drop(HBPF_DROP_KEY);
-	if (W64(w, mac) != sip_le64(wire_siphash(w, key)))
+	/* The MAC covers every byte before it, the epoch slots included.  The
+	 * state after the kept prefix is saved for signing the ECHO. */
+	sip_init(&st, key);
+	wire_absorb(&st, w, eth, woff, 0, WIRE_KEPT_WORDS, end);
+	kept = st;
+	maclen = HBPF_WIRE_MAC_OFF(nsets);
+	if (wire_absorb(&st, w, eth, woff, WIRE_KEPT_WORDS, maclen / 8, end) ||
+	    wire_mac(&st, eth, woff, maclen, end, &sum))
+		return xdp_drop(HBPF_DROP_SHORT);
+	if (*mac != sum)
 		return xdp_drop(HBPF_DROP_MAC);
 
 	idx = p * HBPF_MAX_LINKS + l;
@@ -425,8 +594,6 @@ static __always_inline int hb_rx(struct xdp_md *ctx, const struct hbpf_cfg *cfg,
 	wire_window(w, win);
 	flags = bpf_ntohl(W32(w, flags));
 	age = bpf_ntohl(W32(w, daemon_age_us));
-	left = bpf_ntohl(W32(w, restart_left_ms));
-	owned = (flags & HBPF_WF_SHUTDOWN) ? 0 : bpf_ntohl(W32(w, owned));
 
 	lnk->last_seen_ns = now;
 	lnk->ifindex = ctx->ingress_ifindex;
@@ -445,20 +612,39 @@ static __always_inline int hb_rx(struct xdp_md *ctx, const struct hbpf_cfg *cfg,
 	peer->flags = flags;
 	peer->daemon_age_us = age;
 
-	/* Ownership first: a takeover for a dead daemon below must see the
-	 * sets this very packet says the peer holds. */
-	if (owned | peer->owned)
-		sync_owned(w, end, p, cfg->self, owned, owned | peer->owned,
-			   peer_self_stale(cfg, flags, age, left), now);
-	peer->owned = owned;
-	dead = peer_daemon_dead(cfg, flags, age, left);
+	/*
+	 * Ownership first: a takeover for a dead daemon below must see the
+	 * sets this very packet says the peer holds.  The packet speaks for
+	 * the sets it has a slot for; a node shutting down holds nothing.
+	 */
+	prev = peer->owned;
+	carried = nsets >= HBPF_MAX_SETS ? ~0u : (1u << nsets) - 1;
+	owned = 0;
+	if (flags & HBPF_WF_SHUTDOWN)
+		carried = ~0u;
+	if ((prev & carried) || (nsets && !(flags & HBPF_WF_SHUTDOWN))) {
+		struct sync_args sa = {
+			.now = now,
+			.woff = woff,
+			.nslots = (flags & HBPF_WF_SHUTDOWN) ? 0 : nsets,
+			.prev = prev,
+			.release = (flags & HBPF_WF_SHUTDOWN) ? prev : 0,
+			.p = p,
+			.self = cfg->self,
+			.stale = peer_self_stale(cfg, flags, age),
+		};
+
+		owned = (__u32)sync_owned(ctx, &sa);
+	}
+	peer->owned = owned | (prev & ~carried);
+	dead = peer_daemon_dead(cfg, flags, age);
 	up = peer_liveness(peer, p, dead, now);
 	arm_peer_timer(p, cfg->detect_ns, up);
 
 	if (w->type != HBPF_WT_HB)
 		return XDP_DROP; /* our own ECHO came back: consumed */
-	hb_requests(w, end, peer, p, cfg->self, owned, now);
-	return hb_reflect(eth, ip, udp, w, end, cfg, now);
+	hb_requests(w, eth, woff, end, peer, p, cfg->self, nsets, flags, now);
+	return hb_reflect(eth, ip, udp, w, woff, end, cfg, key, &kept, nsets, mac, now);
 }
 
 #endif /* HBPF_HEARTBEAT_BPF_H */

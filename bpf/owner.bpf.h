@@ -85,9 +85,14 @@ __noinline __u32 next_owner(__u32 s, __u32 self, __u32 dead)
 __noinline int takeover_pass(__u32 dead, __u32 reason, __u64 now)
 {
 	struct hbpf_cfg *cfg = get_cfg();
+	struct hbpf_local *loc = get_local();
+	__u32 gated;
 
-	if (!cfg)
+	if (!cfg || !loc)
 		return 0;
+	/* A two-node cluster without shared disks cannot tell a dead peer from
+	 * a cut link; with a tie-breaker configured the daemon asks it first. */
+	gated = loc->flags & HBPF_WF_TB_GATE;
 	for (__u32 s = 0; s < HBPF_MAX_SETS; s++) {
 		struct hbpf_set *set = get_set(s);
 		__u32 next;
@@ -99,10 +104,11 @@ __noinline int takeover_pass(__u32 dead, __u32 reason, __u64 now)
 		    set->owned || set->owner != dead)
 			continue;
 		next = next_owner(s, cfg->self, dead);
-		if (next == cfg->self && (set->flags & HBPF_SF_FENCED))
+		if (next == cfg->self && ((set->flags & HBPF_SF_FENCED) || gated))
 			/* Shared disks: only the lease proves the old owner gone
 			 * (it may be partitioned, still renewing on disk).  The
-			 * daemon fences first and then owns the set. */
+			 * daemon fences first and then owns the set.  Gated by a
+			 * tie-breaker: the daemon owns it after a fresh answer. */
 			emit(HBPF_EV_CLAIM, reason, dead, s, set->epoch, 0, now);
 		else if (next == cfg->self)
 			set_take(set, s, next, dead, reason, 0, now);

@@ -24,9 +24,6 @@
 #define NSEC_PER_USEC 1000ull
 #define NSEC_PER_MSEC 1000000ull
 
-/* UDP length of a heartbeat: header plus exactly one struct hbpf_wire. */
-#define HB_UDP_LEN (sizeof(struct udphdr) + sizeof(struct hbpf_wire))
-
 /*
  * Ethernet/IPv4 ARP packet (RFC 826): the fixed header followed by the
  * sender and target hardware and protocol addresses.  Only this shape

@@ -5,9 +5,11 @@
 set -eu
 
 # libclang-rt-14-dev: clang's libFuzzer and sanitizer runtimes (make fuzz).
+# keepalived, stress-ng, iputils-arping: make bench (the comparison and its load).
 PKGS="clang libclang-rt-14-dev clang-format groff-base llvm bpftool libbpf-dev libelf-dev
 zlib1g-dev libnl-3-dev libnl-route-3-dev liburing-dev libcmocka-dev pkg-config make gcc libc6-dev
-iproute2 ethtool tcpdump procps util-linux e2fsprogs psmisc jq"
+iproute2 ethtool tcpdump procps util-linux e2fsprogs psmisc jq
+keepalived stress-ng iputils-arping"
 
 missing=""
 for p in $PKGS; do

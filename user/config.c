@@ -427,6 +427,52 @@ static int d_key_file(struct parser *p, struct args *a)
 	return get_devpath(p, a->tok[0], p->cfg->key_file);
 }
 
+/* "state-dir PATH": where hbpfd keeps the record of the sets it holds. */
+static int d_state_dir(struct parser *p, struct args *a)
+{
+	return get_devpath(p, a->tok[0], p->cfg->state_dir);
+}
+
+/*
+ * "tie-breaker none" or "tie-breaker ADDRESS [interval DURATION]
+ * [timeout DURATION]".  Interval and timeout left at 0 get their defaults
+ * from the daemon deadline once the whole file is read (config_check.c).
+ */
+static int d_tiebreak(struct parser *p, struct args *a)
+{
+	struct hbpf_config *c = p->cfg;
+	int i, err, seen_iv = 0, seen_to = 0;
+
+	if (!strcmp(a->tok[0], "none")) {
+		if (a->ntok > 1)
+			return verr(p, "\"none\" takes no options");
+		c->tiebreak = HBPF_TB_NONE;
+		return 0;
+	}
+	err = get_ipv4(p, a->tok[0], &c->tb_addr);
+	if (err)
+		return err;
+	for (i = 1; i < a->ntok; i += 2) {
+		int iv = !strcmp(a->tok[i], "interval");
+
+		if (!iv && strcmp(a->tok[i], "timeout"))
+			return verr(p, "unknown option \"%s\" (expected interval or timeout)",
+				    a->tok[i]);
+		if ((iv && seen_iv) || (!iv && seen_to))
+			return verr(p, "\"%s\" given twice", a->tok[i]);
+		if (i + 1 >= a->ntok)
+			return verr(p, "\"%s\" needs a duration", a->tok[i]);
+		err = get_ms(p, a->tok[i + 1], 1, 60000,
+			     iv ? &c->tb_interval_ms : &c->tb_timeout_ms);
+		if (err)
+			return err;
+		seen_iv |= iv;
+		seen_to |= !iv;
+	}
+	c->tiebreak = HBPF_TB_ADDRESS;
+	return 0;
+}
+
 /*
  * "meta PATH" (required, once) or "meta NODE PATH" (once per node).  The
  * node may be defined further down: its path waits in meta_node[k], in file
@@ -737,6 +783,9 @@ static const struct directive directives[] = {
 	 HBPF_CMD_MAX},
 	{"socket-group", CTX_TOP, "socket-group GROUP", 1, 1, 0, 0, FN(d_socket_group)},
 	{"key-file", CTX_TOP, "key-file PATH", 1, 1, 0, 0, FN(d_key_file)},
+	{"state-dir", CTX_TOP, "state-dir PATH", 1, 1, 0, 0, FN(d_state_dir)},
+	{"tie-breaker", CTX_TOP, "tie-breaker ADDRESS [interval DURATION] [timeout DURATION]|none",
+	 1, 5, 0, 0, FN(d_tiebreak)},
 	{"links", CTX_TOP, "links NAME...", 1, MAX_TOKENS, 0, 0, FN(d_links)},
 	{"node", CTX_TOP, "node NAME {", 1, 1, 1, 1, FN(d_node)},
 	{"set", CTX_TOP, "set NAME {", 1, 1, 1, 1, FN(d_set)},
@@ -1016,9 +1065,10 @@ int hbpf_config_parse(const char *name, const char *text, size_t len, struct hbp
 	}
 	memset(cfg, 0, sizeof(*cfg));
 	snprintf(cfg->path, sizeof(cfg->path), "%s", name);
+	snprintf(cfg->state_dir, sizeof(cfg->state_dir), "%s", HBPF_STATE_DIR_DEFAULT);
 	cfg->port = HBPF_PORT_DEFAULT;
-	cfg->interval_ms = 2;
-	cfg->detect_mult = 5;
+	cfg->interval_ms = 1;
+	cfg->detect_mult = 3;
 	cfg->daemon_deadline_ms = 500;
 	cfg->garp_count = 3;
 	cfg->garp_spacing_ms = 5;

@@ -21,6 +21,14 @@
 #define HBPF_MAX_SET_DGS 4   /* disk groups per set */
 #define HBPF_MAX_RESTARTS 32 /* "restart N in T": N at most this */
 #define HBPF_MAX_DAMPEN 64   /* "dampen N in T": N at most this */
+#define HBPF_MAX_WARNINGS 32 /* warnings kept from one file */
+#define HBPF_WARN_MAX 320    /* one warning line (+NUL) */
+#define HBPF_STATE_DIR_DEFAULT "/var/lib/hbpf"
+
+/* config.tiebreak: how a node decides to take a lost peer's sets. */
+#define HBPF_TB_UNSET 0	  /* no "tie-breaker": the kernel takes them at once */
+#define HBPF_TB_ADDRESS 1 /* only after a fresh answer from tb_addr */
+#define HBPF_TB_NONE 2	  /* never automatically: "hbpfctl acquire" */
 
 struct hbpf_cfg_link {
 	char name[HBPF_NAME_MAX];   /* link name, e.g. "priv" (same on all nodes) */
@@ -112,6 +120,11 @@ struct hbpf_config {
 	char notify[HBPF_CMD_MAX];	  /* optional notify hook */
 	char socket_group[HBPF_NAME_MAX]; /* optional group allowed on the socket */
 	char key_file[HBPF_PATH_MAX];	  /* heartbeat key file; hbpfd requires it */
+	char state_dir[HBPF_PATH_MAX];	  /* held-set records; default HBPF_STATE_DIR_DEFAULT */
+	int tiebreak;			  /* HBPF_TB_* */
+	struct in_addr tb_addr;		  /* HBPF_TB_ADDRESS: the address probed (ICMP echo) */
+	uint32_t tb_interval_ms;	  /* probe period; default daemon-deadline / 5 */
+	uint32_t tb_timeout_ms;		  /* answer wait and age limit; default daemon-deadline */
 	int nlinks;			  /* links every node has */
 	char link_names[HBPF_MAX_LINKS][HBPF_NAME_MAX];
 	int nnodes;
@@ -120,6 +133,10 @@ struct hbpf_config {
 	struct hbpf_cfg_dg dgs[HBPF_MAX_DGS];
 	int nsets;
 	struct hbpf_cfg_set sets[HBPF_MAX_SETS];
+	/* Accepted, but worth saying ("file:line: warning: ..."): shown by
+	 * "hbpfctl check" and "hbpfd -n", logged at daemon start-up. */
+	int nwarnings;
+	char warnings[HBPF_MAX_WARNINGS][HBPF_WARN_MAX];
 };
 
 /*
@@ -145,7 +162,9 @@ const char *hbpf_config_dg_meta(const struct hbpf_cfg_dg *dg, int node_id);
 /* A duration for messages: "2ms", "3s". */
 const char *config_fmt_ms(char *buf, size_t len, uint32_t ms);
 
-/* Print a human summary (used by "hbpfctl check" and "hbpfd -n"). */
+/* Print a human summary (used by "hbpfctl check" and "hbpfd -n"), warnings last. */
 void hbpf_config_dump(const struct hbpf_config *cfg, FILE *out);
+/* Print only the warnings, one per line. */
+void hbpf_config_warnings(const struct hbpf_config *cfg, FILE *out);
 
 #endif /* HBPF_CONFIG_H */

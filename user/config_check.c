@@ -8,6 +8,7 @@
  * the lookups by name and id.
  */
 #include <arpa/inet.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -260,6 +261,93 @@ static int finish_dgs(struct parser *p)
 	return 0;
 }
 
+/*
+ * The tie-breaker's timers default from the daemon deadline: an answer older
+ * than that says nothing about now.  Its address must be a third party: a
+ * node's own address or a VIP would be answered by one of the contenders.
+ */
+static int finish_tiebreak(struct parser *p)
+{
+	struct hbpf_config *c = p->cfg;
+	int line = p->seen[config_lookup(CTX_TOP, "tie-breaker")];
+	char ip[INET_ADDRSTRLEN], a[16], b[16];
+	const struct hbpf_cfg_node *owner;
+	int i, j;
+
+	if (c->tiebreak != HBPF_TB_ADDRESS)
+		return 0;
+	if (!c->tb_timeout_ms)
+		c->tb_timeout_ms = c->daemon_deadline_ms;
+	if (!c->tb_interval_ms)
+		c->tb_interval_ms = c->daemon_deadline_ms / 5 ? c->daemon_deadline_ms / 5 : 1;
+	if (c->tb_interval_ms > c->tb_timeout_ms)
+		return config_perr(p, line, "tie-breaker: interval %s is longer than timeout %s",
+				   config_fmt_ms(a, sizeof(a), c->tb_interval_ms),
+				   config_fmt_ms(b, sizeof(b), c->tb_timeout_ms));
+	inet_ntop(AF_INET, &c->tb_addr, ip, sizeof(ip));
+	if (addr_user(c, c->tb_addr.s_addr, c->nnodes, 0, &owner))
+		return config_perr(p, line,
+				   "tie-breaker: %s is node %s's own address; it must be a third "
+				   "host both nodes reach",
+				   ip, owner->name);
+	for (i = 0; i < c->nsets; i++)
+		for (j = 0; j < c->sets[i].nvips; j++)
+			if (c->sets[i].vips[j].addr.s_addr == c->tb_addr.s_addr)
+				return config_perr(p, line,
+						   "tie-breaker: %s is a VIP of set %s; it must "
+						   "be a third host both nodes reach",
+						   ip, c->sets[i].name);
+	return 0;
+}
+
+/* Keep a warning ("file:line: warning: ..."); the config stays valid. */
+static void config_warn(struct parser *p, int line, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void config_warn(struct parser *p, int line, const char *fmt, ...)
+{
+	struct hbpf_config *c = p->cfg;
+	char *w;
+	va_list ap;
+	int n;
+
+	if (c->nwarnings >= HBPF_MAX_WARNINGS)
+		return;
+	w = c->warnings[c->nwarnings++];
+	n = snprintf(w, HBPF_WARN_MAX, "%s:%d: warning: ", p->name, line);
+	if (n < 0 || n >= HBPF_WARN_MAX)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(w + n, HBPF_WARN_MAX - n, fmt, ap);
+	va_end(ap);
+}
+
+/*
+ * Two nodes, no shared disk and no tie-breaker: when every heartbeat link
+ * is cut while both nodes stay up, each sees the other dead and both take
+ * the set.  Legal (some sites accept it), so a warning per set.
+ */
+static void warn_split_brain(struct parser *p)
+{
+	const struct hbpf_config *c = p->cfg;
+	int i;
+
+	if (c->tiebreak != HBPF_TB_UNSET || c->nnodes != 2)
+		return;
+	for (i = 0; i < c->nsets; i++) {
+		const struct hbpf_cfg_set *s = &c->sets[i];
+
+		if (!s->autofailover || s->ndgs || s->nnodes < 2)
+			continue;
+		config_warn(p, s->line,
+			    "set %s: two nodes, no disk group and automatic takeover, but no "
+			    "tie-breaker: a partition of the heartbeat links can split the brain "
+			    "(both nodes take the set); add \"tie-breaker ADDRESS\" (a host both "
+			    "nodes reach on the public network) or \"tie-breaker none\"",
+			    s->name);
+	}
+}
+
 int config_finish(struct parser *p)
 {
 	int err;
@@ -281,6 +369,10 @@ int config_finish(struct parser *p)
 		err = finish_dgs(p);
 	if (!err)
 		err = finish_sets(p);
+	if (!err)
+		err = finish_tiebreak(p);
+	if (!err)
+		warn_split_brain(p);
 	return err;
 }
 
@@ -373,6 +465,18 @@ void hbpf_config_dump(const struct hbpf_config *cfg, FILE *out)
 	fprintf(out, "socket-group: %s\n",
 		cfg->socket_group[0] ? cfg->socket_group : "(root only)");
 	fprintf(out, "key-file: %s\n", cfg->key_file[0] ? cfg->key_file : "(none: hbpfd refuses)");
+	fprintf(out, "state-dir: %s\n", cfg->state_dir);
+	if (cfg->tiebreak == HBPF_TB_ADDRESS) {
+		inet_ntop(AF_INET, &cfg->tb_addr, ip, sizeof(ip));
+		fprintf(out, "tie-breaker: %s, probed every %s, timeout %s\n", ip,
+			config_fmt_ms(a, sizeof(a), cfg->tb_interval_ms),
+			config_fmt_ms(b, sizeof(b), cfg->tb_timeout_ms));
+	} else {
+		fprintf(out, "tie-breaker: %s\n",
+			cfg->tiebreak == HBPF_TB_NONE ?
+				"none (a lost peer's sets wait for hbpfctl acquire)" :
+				"(none configured: lost peers' sets are taken at once)");
+	}
 	fprintf(out, "links:");
 	for (i = 0; i < cfg->nlinks; i++)
 		fprintf(out, " %d=%s", i, cfg->link_names[i]);
@@ -391,6 +495,15 @@ void hbpf_config_dump(const struct hbpf_config *cfg, FILE *out)
 		dump_dg(cfg, &cfg->dgs[i], out);
 	for (i = 0; i < cfg->nsets; i++)
 		dump_set(cfg, &cfg->sets[i], out);
+	hbpf_config_warnings(cfg, out);
+}
+
+void hbpf_config_warnings(const struct hbpf_config *cfg, FILE *out)
+{
+	int i;
+
+	for (i = 0; i < cfg->nwarnings; i++)
+		fprintf(out, "%s\n", cfg->warnings[i]);
 }
 
 /* ---- lookups ---------------------------------------------------------- */

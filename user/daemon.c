@@ -126,7 +126,7 @@ static int moves_recent(const struct setrt *s, uint64_t now, uint64_t window_ns)
 
 /* Every move this node takes part in counts: the ones it makes (handoffs)
  * and the ones it receives (kernel takeovers, claims). */
-static void move_record(struct setrt *s, uint64_t now)
+void move_record(struct setrt *s, uint64_t now)
 {
 	s->move_ns[s->move_next] = now;
 	s->move_next = (s->move_next + 1) % HBPF_MAX_DAMPEN;
@@ -370,6 +370,7 @@ static void apply(struct setrt *s, const struct fsm_action *act)
 	if (act->new_state != act->old_state) {
 		if (act->old_state == FSM_ONLINE)
 			health_stop(s);
+		claim_state_changed(s, act->old_state, act->new_state);
 		log_info("(%s) changing state to %s (from %s%s%s)", s->c->name,
 			 fsm_state_name(act->new_state), fsm_state_name(act->old_state),
 			 s->m.why[0] && act->new_state == FSM_FAILED ? ": " : "",
@@ -473,6 +474,12 @@ void daemon_kernel_event(struct daemon *d, const struct hbpf_event *ev)
 	case HBPF_EV_CLAIM:
 		if (!s || s->m.state != FSM_OFFLINE)
 			break;
+		/* Without disk groups the kernel asks only when a tie-breaker
+		 * (or "tie-breaker none") gates the takeover. */
+		if (!s->c->ndgs || claim_gate(d, s->c) == FSM_GATE_CLOSED) {
+			claim_kernel(d, s, ev);
+			break;
+		}
 		/* Whether the peer is dead or only cut off from us is for its disk
 		 * slot to say: the lease acquire watches it for a full lease
 		 * timeout and refuses if it still advances. */
@@ -522,37 +529,14 @@ void daemon_kernel_event(struct daemon *d, const struct hbpf_event *ev)
 	}
 }
 
-/* After start-up listening: take the sets nobody holds whose first usable
- * node is this one (so nodes starting together agree without a vote). */
-static void startup_claim(struct daemon *d)
-{
-	int i;
-
-	d->claimed = 1;
-	for (i = 0; i < d->cfg.nsets; i++) {
-		struct setrt *s = &d->sets[i];
-		volatile struct hbpf_set *ks = &d->k.sets[i];
-
-		if (s->m.state != FSM_OFFLINE || !s->c->autofailover)
-			continue;
-		if (ks->owner != HBPF_NODE_NONE && ks->owner != d->self)
-			continue;
-		if (set_next_node(d, s->c, -1) != d->self)
-			continue;
-		log_info("(%s) nobody holds it and this node comes first: acquiring", s->c->name);
-		s->trigger_ns = kern_now_ns();
-		set_event(s, FSM_EV_ACQUIRE, 0, "start-up");
-	}
-}
-
 void daemon_tick(struct daemon *d, uint64_t now)
 {
 	int i;
 
 	d->k.local->stamp_ns = now;
 	usable_tick(d, now);
-	if (!d->claimed && now >= d->claim_at_ns && !d->stopping)
-		startup_claim(d);
+	/* Start-up rounds (resume, then priority) and tie-breaker claims. */
+	claim_tick(d, now);
 	for (i = 0; i < d->cfg.nsets; i++) {
 		struct setrt *s = &d->sets[i];
 

@@ -18,6 +18,7 @@
 #include "netlink.h"
 #include "proc.h"
 #include "sender.h"
+#include "tiebreak.h"
 
 struct daemon;
 
@@ -71,6 +72,12 @@ struct setrt {
 	uint64_t dampened_ns; /* when it was refused first */
 	int lease_busy;	      /* the last DG_ACQUIRE met a live holder */
 	int claim_from;	      /* peer whose death started the running takeover, -1 */
+	/* partition safety (claim.c): a claim waiting for the tie-breaker */
+	uint64_t tb_claim_ns; /* when it began, 0 = none */
+	uint64_t tb_ans_ns;   /* send time of the first probe answered since */
+	int tb_peer;	      /* the lost peer, -1 = a start-up claim */
+	int tb_said;	      /* "not answering" / "refused" logged for this claim */
+	int held;	      /* held when the daemon last stopped (held-set record) */
 	/* timings of the last takeover/release, for status and logs */
 	uint64_t last_plan_ms_x1000; /* plan duration, us */
 	int last_step;		     /* kind of the step last run */
@@ -102,8 +109,16 @@ struct daemon {
 	int pub_ifindex;
 	int pub_carrier;
 	uint64_t started_ns;
-	uint64_t claim_at_ns; /* start-up listening period ends */
-	int claimed;
+	uint64_t claim_at_ns; /* start-up listening period ends: resume round */
+	uint64_t prio_at_ns;  /* priority round (resumers announced by then) */
+	int resumed;	      /* resume round done */
+	int claimed;	      /* priority round done */
+	/* tie-breaker and held-set record (claim.c) */
+	struct tiebreak tb;
+	struct watch tb_w;
+	char held_path[HBPF_PATH_MAX + HBPF_NAME_MAX + 8];
+	uint32_t held_mask; /* sets in the record */
+	uint32_t held_epochs[HBPF_MAX_SETS];
 	int stopping;	/* 1: releasing everything before exit */
 	int restarting; /* 1: exit keeping the sets */
 	int exit_now;
@@ -150,6 +165,8 @@ int set_move(struct setrt *s, int to, const char *why);
 void set_undampen(struct setrt *s, const char *why);
 /* Run the notify hook for s without a state change ("online online WHY"). */
 void set_notify(struct setrt *s, const char *why);
+/* Count a move of s (dampening): takeovers, claims and handoffs. */
+void move_record(struct setrt *s, uint64_t now);
 /* Since when node id has been usable without a break (ns), 0 = not usable. */
 uint64_t node_usable_since(struct daemon *d, int id);
 /* Peer usable for taking sets (alive, daemon up, public link up). */
@@ -175,5 +192,21 @@ int set_next_node(struct daemon *d, const struct hbpf_cfg_set *c, int skip);
 const char *node_name(struct daemon *d, int id);
 /* Carrier change on the public interface: losing it releases the sets. */
 void daemon_public_carrier(struct daemon *d, int up);
+
+/*
+ * Claims and partitions (claim.c): the held-set record, the tie-breaker,
+ * the start-up rounds and the lost peers' sets that wait for the
+ * tie-breaker.  claim_open() after the sets' machines exist, before the
+ * loop runs; claim_tick() from daemon_tick().
+ */
+int claim_open(struct daemon *d);
+void claim_close(struct daemon *d);
+void claim_tick(struct daemon *d, uint64_t now);
+/* HBPF_EV_CLAIM for a set without disk groups (the gate was closed). */
+void claim_kernel(struct daemon *d, struct setrt *s, const struct hbpf_event *ev);
+/* s changed state: keep the held-set record in step. */
+void claim_state_changed(struct setrt *s, int old_state, int new_state);
+/* The gate the configuration asks for (FSM_GATE_*). */
+int claim_gate(const struct daemon *d, const struct hbpf_cfg_set *c);
 
 #endif /* HBPF_DAEMON_H */

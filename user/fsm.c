@@ -409,3 +409,25 @@ int fsm_step(struct fsm *m, int ev, int arg, const char *why, uint64_t now, stru
 	act->new_state = m->state;
 	return err;
 }
+
+int fsm_startup_decide(const struct fsm_start *st)
+{
+	if (st->held_elsewhere)
+		return FSM_CLAIM_NO;
+	if (st->resume_round ? !st->held : !st->held && !st->first_usable)
+		return FSM_CLAIM_NO;
+	/* Every node of the set is in sight: there is no partition to fear. */
+	if (st->all_seen || st->gate == FSM_GATE_OPEN)
+		return FSM_CLAIM_TAKE;
+	if (st->gate == FSM_GATE_CLOSED)
+		return FSM_CLAIM_REFUSE;
+	return st->tb_answered ? FSM_CLAIM_TAKE : FSM_CLAIM_WAIT;
+}
+
+int fsm_tb_claim(uint64_t claim_ns, uint64_t ans_ns, uint64_t now, uint64_t confirm_ns,
+		 uint64_t timeout_ns)
+{
+	if (ans_ns && ans_ns >= claim_ns)
+		return now >= ans_ns + confirm_ns ? FSM_CLAIM_TAKE : FSM_CLAIM_WAIT;
+	return now >= claim_ns + timeout_ns ? FSM_CLAIM_SILENT : FSM_CLAIM_WAIT;
+}

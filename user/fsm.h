@@ -128,6 +128,55 @@ void fsm_init(struct fsm *m, int nsvc, int ndg, int online, uint64_t now);
  */
 int fsm_step(struct fsm *m, int ev, int arg, const char *why, uint64_t now, struct fsm_action *act);
 
+/*
+ * Taking a set nobody holds, at start-up or after a peer was lost, in a
+ * cluster that may be partitioned.  gate says how a node that cannot see
+ * every other node of the set decides:
+ */
+#define FSM_GATE_OPEN 0	  /* no tie-breaker: take it (the config check warned) */
+#define FSM_GATE_ASK 1	  /* only after a fresh tie-breaker answer */
+#define FSM_GATE_CLOSED 2 /* "tie-breaker none": never automatically */
+
+/* Decisions */
+#define FSM_CLAIM_NO 0	   /* not this node's to take (now) */
+#define FSM_CLAIM_TAKE 1   /* acquire it */
+#define FSM_CLAIM_WAIT 2   /* ask the tie-breaker, decide when it answered */
+#define FSM_CLAIM_REFUSE 3 /* the gate is closed: an operator decides */
+#define FSM_CLAIM_SILENT 4 /* the tie-breaker has not answered within its timeout */
+
+struct fsm_start {
+	int resume_round;   /* 1: the first round, only for sets held at shutdown */
+	int held;	    /* this node held the set when its daemon last stopped */
+	int held_elsewhere; /* a live node announces it */
+	int first_usable;   /* this node comes first among the set's usable nodes */
+	int all_seen;	    /* every other node of the set is usable: no partition */
+	int gate;	    /* FSM_GATE_* */
+	int tb_answered;    /* the tie-breaker answered since the decision began */
+};
+
+/*
+ * Start-up: after listening for two detection periods, a node first resumes
+ * what it held at shutdown (resume round), then, two detection periods later
+ * and once no live peer is still before its own resume round, claims by
+ * priority what nobody holds, so a resumer's announcement reaches the others
+ * before they claim.  Nobody resumes or claims a set another live
+ * node announces.  Returns FSM_CLAIM_NO, _TAKE, _WAIT or _REFUSE.
+ */
+int fsm_startup_decide(const struct fsm_start *st);
+
+/*
+ * A lost peer's set, with the tie-breaker asked (FSM_GATE_ASK): claim_ns is
+ * when the kernel asked (the peer was already silent a whole detection
+ * period then), ans_ns when the first probe sent since then was sent (0 = no
+ * answer yet).  The set is taken once confirm_ns passed after that probe
+ * with the peer still silent (the caller checks): a probe that got through
+ * just as a cut healed must not beat the peer's next heartbeat.  Returns
+ * FSM_CLAIM_TAKE, _WAIT, or _SILENT after timeout_ns without an answer
+ * (the claim stays open: a later answer still takes the set).
+ */
+int fsm_tb_claim(uint64_t claim_ns, uint64_t ans_ns, uint64_t now, uint64_t confirm_ns,
+		 uint64_t timeout_ns);
+
 const char *fsm_state_name(int state); /* "offline", "acquiring", ... */
 const char *fsm_step_name(int kind);   /* "kernel-own", "vip-up", ... */
 

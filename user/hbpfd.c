@@ -34,8 +34,8 @@
 #include "log.h"
 
 #define TICK_NS 2000000ull /* liveness stamp, GARP pacing, deadlines */
-#define MAIN_RT_PRIO 40
-#define SENDER_RT_PRIO 50
+#define MAIN_RT_PRIO 70
+#define SENDER_RT_PRIO 80
 #define RESTART_GRACE_NS 10000000000ull /* a restarting daemon has 10 s */
 
 static void usage(FILE *out)
@@ -457,7 +457,9 @@ int daemon_setup(struct daemon *d)
 	d->k.local->stamp_ns = now;
 	d->k.local->pid = getpid();
 	d->k.local->flags = HBPF_WF_DAEMON_UP | (d->pub_carrier ? HBPF_WF_PUBLIC_UP : 0) |
-			    (d->k.local->flags & HBPF_WF_RESTARTING);
+			    (d->k.local->flags & HBPF_WF_RESTARTING) |
+			    (d->cfg.tiebreak != HBPF_TB_UNSET ? HBPF_WF_TB_GATE : 0) |
+			    HBPF_WF_STARTING;
 	err = attach_all(d);
 	if (err)
 		return err;
@@ -524,14 +526,20 @@ int daemon_setup(struct daemon *d)
 
 	/* A restarted daemon whose predecessor announced the restart resumes at
 	 * once; otherwise listen for two detection periods (every live peer has
-	 * been heard, or declared dead, by then) before claiming anything. */
+	 * been heard, or declared dead, by then) before claiming anything.
+	 * The period starts now that the programs listen and the sender runs:
+	 * loading them can take longer than the period itself. */
 	d->started_ns = now;
-	d->claim_at_ns = now + 2 * (uint64_t)d->cfg.interval_ms * d->cfg.detect_mult * 1000000ull;
+	d->claim_at_ns =
+		kern_now_ns() + 2 * (uint64_t)d->cfg.interval_ms * d->cfg.detect_mult * 1000000ull;
 	if (d->k.local->restart_until_ns) {
 		log_info("resuming after a clean restart");
 		d->k.local->restart_until_ns = 0;
 		d->k.local->flags &= ~HBPF_WF_RESTARTING;
 	}
+	err = claim_open(d);
+	if (err)
+		return err;
 	log_info("node %s (id %u) up: %d link(s), %d set(s), interval %u ms x %u, daemon "
 		 "deadline %u ms",
 		 me->name, me->id, d->cfg.nlinks, d->cfg.nsets, d->cfg.interval_ms,
@@ -619,6 +627,7 @@ void daemon_teardown(struct daemon *d)
 		unlink(d->sock_path);
 	}
 	dgrun_close(d);
+	claim_close(d);
 	if (d->garp_ok)
 		garp_close(&d->garp);
 	if (d->k.skel)
@@ -711,12 +720,15 @@ int main(int argc, char **argv)
 		}
 	}
 	if (check) {
+		hbpf_config_warnings(&d.cfg, stderr);
 		printf("configuration OK\n");
 		return 0;
 	}
 	log_init("hbpfd", fg,
 		 LOG_LVL_INFO + verbose > LOG_LVL_DEBUG ? LOG_LVL_DEBUG : LOG_LVL_INFO + verbose);
 	log_libbpf_hook();
+	for (int i = 0; i < d.cfg.nwarnings; i++)
+		log_warnx("%s", d.cfg.warnings[i]);
 	if (unload) {
 		const struct hbpf_cfg_node *me = &d.cfg.nodes[d.self_idx];
 		const char *names[HBPF_MAX_LINKS + 1];

@@ -17,6 +17,7 @@
 #include "wire.h"
 
 #define NONE16 0xffffu
+#define SENDER_STACK (256u * 1024u) /* bytes; see sender_start() */
 
 static void close_fds(struct sender *s)
 {
@@ -147,13 +148,31 @@ static uint16_t next_handoff(struct sender *s, uint64_t now)
 	return NONE16;
 }
 
-void sender_build(struct sender *s, const struct sender_dst *d, uint64_t now, struct hbpf_wire *w)
+/*
+ * Epoch slots an HB carries: up to the highest set that is configured, in
+ * `owned` (read once by the caller, so the two agree) or being handed over
+ * (ho), so every claim and the handoff have their slot, and a cluster with
+ * few sets sends short packets.  Every node has the same sets, so every
+ * node sends (and echoes) the same length.
+ */
+static uint8_t wire_nsets(volatile struct hbpf_set *sets, uint32_t owned, uint16_t ho)
+{
+	int i, n = ho != NONE16 ? (ho >> 8) + 1 : 0;
+
+	for (i = HBPF_MAX_SETS - 1; i >= n; i--)
+		if ((sets[i].flags & HBPF_SF_CONFIGURED) || (owned & (1u << i)))
+			return (uint8_t)(i + 1);
+	return (uint8_t)n;
+}
+
+size_t sender_build(struct sender *s, const struct sender_dst *d, uint64_t now, struct hbpf_wire *w)
 {
 	volatile struct hbpf_local *l = s->k->local;
 	volatile struct hbpf_set *sets = s->k->sets;
 	struct hbpf_hb hb;
 	uint64_t stamp = l->stamp_ns, until = l->restart_until_ns;
 	uint16_t ho, mv;
+	size_t len;
 	int i;
 
 	memset(&hb, 0, sizeof(hb));
@@ -169,8 +188,8 @@ void sender_build(struct sender *s, const struct sender_dst *d, uint64_t now, st
 	else
 		hb.daemon_age_us =
 			(now - stamp) / 1000 > UINT32_MAX ? UINT32_MAX : (now - stamp) / 1000;
-	if (until > now)
-		hb.restart_left_ms = (until - now) / 1000000;
+	if (!(until > now)) /* the restart grace is over: not restarting any more */
+		hb.flags &= ~HBPF_WF_RESTARTING;
 	for (i = 0; i < HBPF_MAX_SETS; i++) {
 		if (sets[i].owned)
 			hb.owned |= 1u << i;
@@ -188,8 +207,12 @@ void sender_build(struct sender *s, const struct sender_dst *d, uint64_t now, st
 	hb.move_set = mv >> 8;
 	hb.move_to = mv & 0xff;
 	hb.boot = s->boot;
-	hbpf_wire_encode(&hb, w);
-	hbpf_wire_sign(w, &s->key);
+	hb.nsets = wire_nsets(sets, hb.owned, ho);
+	/* 0 only for an epoch past 31 bits, which 2^31 takeovers would take. */
+	len = hbpf_wire_encode(&hb, w);
+	if (len)
+		hbpf_wire_sign(w, &s->key);
+	return len;
 }
 
 void sender_next_seq(struct sender *s)
@@ -211,8 +234,9 @@ static void *sender_main(void *arg)
 {
 	struct sender *s = arg;
 	struct timespec next;
-	struct hbpf_wire w;
+	union hbpf_wire_buf b;
 	uint64_t now, due;
+	size_t len;
 	int i;
 
 	due = kern_now_ns();
@@ -222,9 +246,9 @@ static void *sender_main(void *arg)
 		for (i = 0; i < s->ndst; i++) {
 			struct sender_dst *d = &s->dst[i];
 
-			sender_build(s, d, now, &w);
-			if (sendto(d->fd, &w, sizeof(w), MSG_DONTWAIT, (struct sockaddr *)&d->to,
-				   sizeof(d->to)) < 0)
+			len = sender_build(s, d, now, &b.w);
+			if (!len || sendto(d->fd, b.b, len, MSG_DONTWAIT, (struct sockaddr *)&d->to,
+					   sizeof(d->to)) < 0)
 				s->send_errors++;
 			else
 				s->sent++;
@@ -252,6 +276,10 @@ int sender_start(struct sender *s, int rt_prio)
 	int err;
 
 	pthread_attr_init(&attr);
+	/* mlockall(MCL_FUTURE) makes the whole stack resident: the default
+	 * 8 MiB would be most of the daemon's memory.  The loop needs a frame
+	 * and a log line. */
+	pthread_attr_setstacksize(&attr, SENDER_STACK);
 	if (rt_prio > 0) {
 		pthread_attr_setinheritsched(&attr, PTHREAD_EXPLICIT_SCHED);
 		pthread_attr_setschedpolicy(&attr, SCHED_FIFO);

@@ -12,6 +12,7 @@
 #define HBPF_SENDER_H
 
 #include <pthread.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <netinet/in.h>
 #include "config.h"
@@ -66,8 +67,11 @@ void sender_stop(struct sender *s);
 void sender_handoff(struct sender *s, int set, int node, uint64_t hold_ns);
 void sender_move(struct sender *s, int set, int node, uint64_t hold_ns);
 
-/* Build and sign the HB for one destination (exposed for tests). */
-void sender_build(struct sender *s, const struct sender_dst *d, uint64_t now, struct hbpf_wire *w);
+/* Build and sign the HB for one destination into w (room for
+ * HBPF_WIRE_MAX_LEN bytes); returns its length, 0 if this node's state
+ * cannot be put on the wire (exposed for tests). */
+size_t sender_build(struct sender *s, const struct sender_dst *d, uint64_t now,
+		    struct hbpf_wire *w);
 
 /* Advance every link's seq; on a wrap take a new, larger boot value so that
  * receivers' replay windows accept the restarted numbering (exposed for tests). */

@@ -33,21 +33,37 @@
  *
  * A node's daemon sends an HB to every peer on every link every `interval`.
  * The receiving XDP program records it and turns the same frame around at
- * once (XDP_TX) as an ECHO: it swaps MAC, IP and UDP endpoints, sets
- * type = ECHO and rewrites the "state" part (src_node .. epoch[]) with its
- * own node's state, keeping seq, orig_tx_ns and boot so that the originator's
- * XDP program measures the round trip kernel to kernel.
+ * once (XDP_TX) as an ECHO of the same length: it swaps MAC, IP and UDP
+ * endpoints and rewrites the state part (flags .. epoch[]) with its own
+ * node's state, keeping the first HBPF_WIRE_KEPT_LEN bytes (seq, orig_tx_ns
+ * and boot among them) so that the originator's XDP program measures the
+ * round trip kernel to kernel.
+ *
+ * Length (wire version 3): the fixed struct hbpf_wire (HBPF_WIRE_HDR_LEN
+ * bytes), then one epoch slot per set, epoch[nsets], then the 8-byte mac:
+ * HBPF_WIRE_LEN(nsets) bytes in all, 54 to 182.  The sender carries nsets =
+ * its highest configured (or owned) set id + 1, so a cluster with 2 sets
+ * pays for 2 slots, not HBPF_MAX_SETS.  A payload whose length is not
+ * exactly HBPF_WIRE_LEN(nsets) is dropped (short / size), and so is nsets >
+ * HBPF_MAX_SETS (size).  A set's slot says both whether src_node owns it
+ * (HBPF_WIRE_OWNED) and src_node's epoch of it, so no claim comes without
+ * its epoch; a packet says nothing about the sets it has no slot for, and
+ * what the receiver knew about them stands.
  *
  * Authentication (docs/AUTH.md): mac is SipHash-2-4 under a 128-bit cluster
- * key over every byte before it (HBPF_WIRE_MAC_LEN, a multiple of 8), keyid
- * names the key.  An HB is signed by the sender with its send key, an ECHO is
- * re-signed by the echoer's XDP program with the echoer's send key after the
- * rewrite.  Replay: (boot, seq) of HBs only ever grows per (peer, link); an
- * ECHO must carry one of our own recent orig_tx_ns, newer than the last one.
+ * key over every byte before it (HBPF_WIRE_MAC_OFF(nsets) bytes), keyid
+ * names the key.  An HB is signed by the sender with its send key, an ECHO
+ * is re-signed by the echoer's XDP program with the echoer's send key after
+ * the rewrite.  Replay: (boot, seq) of HBs only ever grows per (peer, link);
+ * an ECHO must carry one of our own recent orig_tx_ns, newer than the last
+ * one.  Every field is where it is for the cost of the two MACs an HB costs
+ * its receiver: the ECHO's part begins on a 64-bit word, so the MAC state of
+ * the kept prefix serves both; nothing pads the signed bytes, since SipHash
+ * pads its last block itself (a padding word would cost a block).
  */
 #define HBPF_PORT_DEFAULT 7201
 #define HBPF_WIRE_MAGIC 0x48425046u /* "HBPF" */
-#define HBPF_WIRE_VERSION 2
+#define HBPF_WIRE_VERSION 3
 
 #define HBPF_WT_HB 1   /* heartbeat, built by the sender's daemon */
 #define HBPF_WT_ECHO 2 /* reflection built by the receiver's XDP program */
@@ -59,35 +75,59 @@
 				     * judge daemon_age until restart_left_ms */
 #define HBPF_WF_PUBLIC_UP (1u << 2) /* src node's public interface has carrier */
 #define HBPF_WF_SHUTDOWN (1u << 3)  /* src daemon stopping cleanly, holds nothing */
+/*
+ * src node's automatic takeovers are gated by its tie-breaker (or refused:
+ * "tie-breaker none"): its kernel never takes a dead peer's set itself, it
+ * sends HBPF_EV_CLAIM and the daemon takes the set only after a fresh
+ * tie-breaker answer (docs/TIEBREAK.md).
+ */
+#define HBPF_WF_TB_GATE (1u << 4)
+/* src daemon has not finished its start-up resume round (it may still take
+ * back the sets it held when it stopped): peers hold their priority claims. */
+#define HBPF_WF_STARTING (1u << 5)
 
 struct hbpf_wire {
-	__be32 magic;		     /* HBPF_WIRE_MAGIC */
-	__u8 version;		     /* HBPF_WIRE_VERSION */
-	__u8 type;		     /* HBPF_WT_* */
-	__u8 src_node;		     /* node that built this packet (ECHO: the echoer) */
-	__u8 link;		     /* link index the packet travels on (same on all nodes) */
-	__be32 cluster;		     /* cluster id from the config; mismatch => drop */
-	__be32 seq;		     /* originator's per-link sequence number */
-	__be64 orig_tx_ns;	     /* originator's CLOCK_MONOTONIC at send, ns (kept in ECHO) */
-	__be32 flags;		     /* HBPF_WF_* of src_node */
-	__be32 daemon_age_us;	     /* age of src_node's daemon liveness stamp, us */
-	__be32 restart_left_ms;	     /* with HBPF_WF_RESTARTING: grace left, ms */
-	__be32 owned;		     /* bit s set: src_node owns set s */
-	__u8 handoff_set;	     /* set src_node has released for handoff_to, or 0xff */
-	__u8 handoff_to;	     /* node that should take handoff_set now, or 0xff */
-	__u8 move_set;		     /* request: owner of move_set hand it to move_to */
-	__u8 move_to;		     /* or 0xff; only in HB */
-	__be32 epoch[HBPF_MAX_SETS]; /* src_node's epoch of each set (0 = never owned) */
-	__u8 keyid;		     /* key that made mac, 1..255 (ECHO: the echoer's) */
-	__u8 pad[3];		     /* zero */
-	__be64 boot;		     /* originator's daemon start, CLOCK_REALTIME ns; a
-				      * larger value resets the replay window (kept in ECHO) */
-	__u8 mac[8];		     /* SipHash-2-4(key, bytes [0, HBPF_WIRE_MAC_LEN)),
-				      * the 64-bit result in little-endian byte order */
+	/* Bytes [0, HBPF_WIRE_KEPT_LEN): the ECHO keeps them (keyid too, when the
+	 * echoer signs with the key that made the HB's mac). */
+	__be32 magic;	   /* HBPF_WIRE_MAGIC */
+	__u8 version;	   /* HBPF_WIRE_VERSION */
+	__u8 link;	   /* link index the packet travels on (same on all nodes) */
+	__u8 nsets;	   /* epoch slots carried, 0..HBPF_MAX_SETS */
+	__u8 keyid;	   /* key that made mac, 1..255 (ECHO: the echoer's) */
+	__be32 cluster;	   /* cluster id from the config; mismatch => drop */
+	__be32 seq;	   /* originator's per-link sequence number */
+	__be64 orig_tx_ns; /* originator's CLOCK_MONOTONIC at send, ns */
+	__be64 boot;	   /* originator's daemon start, CLOCK_REALTIME ns; a
+			    * larger value resets the replay window */
+	/* The state of src_node: the echoer rewrites all of it. */
+	__be32 flags;	      /* HBPF_WF_* of src_node; RESTARTING only while
+			       * its restart grace lasts */
+	__be32 daemon_age_us; /* age of src_node's daemon liveness stamp, us */
+	__u8 type;	      /* HBPF_WT_* */
+	__u8 src_node;	      /* node that built this packet (ECHO: the echoer) */
+	__u8 handoff_set;     /* set src_node has released for handoff_to, or 0xff */
+	__u8 handoff_to;      /* node that should take handoff_set now, or 0xff */
+	__u8 move_set;	      /* request: owner of move_set hand it to move_to */
+	__u8 move_to;	      /* or 0xff; only in HB */
+	__be32 epoch[];	      /* [nsets]: set s's slot, HBPF_WIRE_OWNED when src_node
+			       * owns set s, | src_node's epoch of set s (31 bits,
+			       * 0 = never owned); then mac[8]: SipHash-2-4(key,
+			       * bytes [0, HBPF_WIRE_MAC_OFF(nsets))), the 64-bit
+			       * result in little-endian byte order */
 } __attribute__((packed));
-_Static_assert(sizeof(struct hbpf_wire) == 192, "hbpf_wire layout");
-#define HBPF_WIRE_MAC_LEN 184 /* offsetof(struct hbpf_wire, mac) */
-_Static_assert(HBPF_WIRE_MAC_LEN % 8 == 0, "MACed region is whole 64-bit words");
+#define HBPF_WIRE_HDR_LEN 46  /* sizeof(struct hbpf_wire): the fixed part */
+#define HBPF_WIRE_KEPT_LEN 32 /* offsetof(struct hbpf_wire, flags) */
+_Static_assert(sizeof(struct hbpf_wire) == HBPF_WIRE_HDR_LEN, "hbpf_wire layout");
+_Static_assert(__builtin_offsetof(struct hbpf_wire, flags) == HBPF_WIRE_KEPT_LEN, "kept prefix");
+_Static_assert(HBPF_WIRE_KEPT_LEN % 8 == 0, "the kept prefix is whole 64-bit words");
+#define HBPF_WIRE_OWNED 0x80000000u	 /* epoch slot: src_node owns the set */
+#define HBPF_WIRE_EPOCH_MASK 0x7fffffffu /* epoch slot: the epoch; epochs are 31-bit */
+/* Offset of the mac: the length of the signed bytes. */
+#define HBPF_WIRE_MAC_OFF(nsets) (HBPF_WIRE_HDR_LEN + 4u * (nsets))
+/* The whole payload. */
+#define HBPF_WIRE_LEN(nsets) (HBPF_WIRE_MAC_OFF(nsets) + 8u)
+#define HBPF_WIRE_MIN_LEN HBPF_WIRE_LEN(0)	       /* 54 */
+#define HBPF_WIRE_MAX_LEN HBPF_WIRE_LEN(HBPF_MAX_SETS) /* 182 */
 
 /* ------------------------------------------------------------------------ */
 /* Maps (all pinned under <pin-root>/v2/ by name, BTF-described).            */

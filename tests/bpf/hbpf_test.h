@@ -10,7 +10,9 @@
  *   set 1: VIP 198.18.0.101, VMAC 02:00:c6:12:00:65, auto, prio 1,2  - owned, epoch 5
  *   interface 1 (lo, the default ingress of XDP test runs) is public.
  *   keys: slot 0 keyid 7 (sends), slot 1 keyid 9 (rollover); every crafted
- *   heartbeat is signed with key 7 unless it names another keyid.
+ *   heartbeat is signed with key 7 unless it names another keyid, and
+ *   carries all HBPF_MAX_SETS epoch slots unless its nsets says fewer (the
+ *   owned bits and epochs of the sets beyond are not on the wire).
  */
 #ifndef HBPF_TEST_H
 #define HBPF_TEST_H
@@ -89,12 +91,17 @@ struct t_arp {
 /* Host-order description of a heartbeat to craft. */
 struct t_hb {
 	uint8_t type, src, link;
-	uint32_t seq, flags, age_us, restart_ms, owned;
+	uint32_t seq, flags, age_us;
+	uint32_t restart_ms; /* restart grace left: 0 clears HBPF_WF_RESTARTING */
+	uint32_t owned;	     /* bit s: HBPF_WIRE_OWNED in set s's slot (s < nsets) */
 	uint64_t orig_tx_ns;
 	uint8_t handoff_set, handoff_to, move_set, move_to;
-	uint32_t epoch[HBPF_MAX_SETS];
-	uint8_t keyid; /* key named and used to sign; 0 = T_KEYID */
+	uint32_t epoch[HBPF_MAX_SETS]; /* the rest of set s's slot */
+	uint8_t keyid;		       /* key named and used to sign; 0 = T_KEYID */
 	uint64_t boot;
+	/* Epoch slots carried (t_hb_default: HBPF_MAX_SETS).  A value beyond
+	 * HBPF_MAX_SETS builds a maximum-length frame that claims it. */
+	uint8_t nsets;
 };
 
 static inline uint64_t t_now(void)
@@ -416,6 +423,7 @@ static inline struct t_hb t_hb_default(uint8_t type, uint32_t seq)
 	h.orig_tx_ns = type == HBPF_WT_ECHO ? t_now() - 1000000 : 123456789ull;
 	h.handoff_set = h.handoff_to = h.move_set = h.move_to = HBPF_NODE_NONE;
 	h.boot = T_BOOT;
+	h.nsets = HBPF_MAX_SETS;
 	return h;
 }
 
@@ -425,16 +433,38 @@ static inline const uint8_t *t_key_of(uint8_t keyid)
 	return keyid == T_KEYID2 ? t_key2 : t_key;
 }
 
+/* Epoch slots a payload claiming nsets has (at most HBPF_MAX_SETS). */
+static inline unsigned int t_slots(unsigned int nsets)
+{
+	return nsets > HBPF_MAX_SETS ? HBPF_MAX_SETS : nsets;
+}
+
+/* Where the MAC of a crafted packet sits (after its epoch slots). */
+static inline uint8_t *t_mac(struct hbpf_wire *w)
+{
+	return (uint8_t *)w + HBPF_WIRE_MAC_OFF(t_slots(w->nsets));
+}
+
+/* Payload length of a crafted packet. */
+static inline size_t t_wire_len(const struct hbpf_wire *w)
+{
+	return HBPF_WIRE_LEN(t_slots(w->nsets));
+}
+
 /* (Re)compute the MAC of a crafted packet with the key keyid names. */
 static inline void t_sign(struct hbpf_wire *w)
 {
-	hbpf_siphash_bytes(hbpf_siphash24(t_key_of(w->keyid), w, HBPF_WIRE_MAC_LEN), w->mac);
+	uint32_t n = t_slots(w->nsets);
+
+	hbpf_siphash_bytes(hbpf_siphash24(t_key_of(w->keyid), w, HBPF_WIRE_MAC_OFF(n)),
+			   (uint8_t *)w + HBPF_WIRE_MAC_OFF(n));
 }
 
 /*
- * Ethernet + IPv4 + UDP + struct hbpf_wire from T_PEER to us, signed.
- * Returns the frame length.  `w` points into buf for callers that corrupt
- * fields (t_sign() again to get past the MAC check).
+ * Ethernet + IPv4 + UDP + heartbeat (struct hbpf_wire, h->nsets epoch slots
+ * and the MAC) from T_PEER to us, signed.  Returns the frame length.  `w`
+ * points into buf for callers that corrupt fields (t_sign() again to get
+ * past the MAC check).
  */
 static inline size_t t_build_hb(uint8_t *buf, const struct t_hb *h, struct hbpf_wire **wp)
 {
@@ -442,7 +472,8 @@ static inline size_t t_build_hb(uint8_t *buf, const struct t_hb *h, struct hbpf_
 	struct iphdr *ip = (void *)(eth + 1);
 	struct udphdr *udp = (void *)(ip + 1);
 	struct hbpf_wire *w = (void *)(udp + 1);
-	size_t len = sizeof(*eth) + sizeof(*ip) + sizeof(*udp) + sizeof(*w);
+	uint32_t n = t_slots(h->nsets);
+	size_t len = sizeof(*eth) + sizeof(*ip) + sizeof(*udp) + HBPF_WIRE_LEN(n);
 
 	memset(buf, 0, len);
 	memcpy(eth->h_dest, t_if_mac, 6);
@@ -458,7 +489,7 @@ static inline size_t t_build_hb(uint8_t *buf, const struct t_hb *h, struct hbpf_
 	ip->check = t_ip_csum(ip, sizeof(*ip));
 	udp->source = htons(40000);
 	udp->dest = htons(T_PORT);
-	udp->len = htons((uint16_t)(sizeof(*udp) + sizeof(*w)));
+	udp->len = htons((uint16_t)(sizeof(*udp) + HBPF_WIRE_LEN(n)));
 	udp->check = htons(0x1234);
 	w->magic = htonl(HBPF_WIRE_MAGIC);
 	w->version = HBPF_WIRE_VERSION;
@@ -468,16 +499,16 @@ static inline size_t t_build_hb(uint8_t *buf, const struct t_hb *h, struct hbpf_
 	w->cluster = htonl(T_CLUSTER);
 	w->seq = htonl(h->seq);
 	w->orig_tx_ns = htobe64(h->orig_tx_ns);
-	w->flags = htonl(h->flags);
+	/* A sender announces a restart only while its grace lasts. */
+	w->flags = htonl(h->restart_ms ? h->flags : h->flags & ~HBPF_WF_RESTARTING);
 	w->daemon_age_us = htonl(h->age_us);
-	w->restart_left_ms = htonl(h->restart_ms);
-	w->owned = htonl(h->owned);
 	w->handoff_set = h->handoff_set;
 	w->handoff_to = h->handoff_to;
 	w->move_set = h->move_set;
 	w->move_to = h->move_to;
-	for (int i = 0; i < HBPF_MAX_SETS; i++)
-		w->epoch[i] = htonl(h->epoch[i]);
+	w->nsets = h->nsets;
+	for (uint32_t i = 0; i < n; i++)
+		w->epoch[i] = htonl(h->epoch[i] | (h->owned & (1u << i) ? HBPF_WIRE_OWNED : 0));
 	w->keyid = h->keyid ? h->keyid : T_KEYID;
 	w->boot = htobe64(h->boot);
 	t_sign(w);

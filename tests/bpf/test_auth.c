@@ -81,31 +81,37 @@ static void test_signed_hb_accepted_and_window_set(void **state)
 /*
  * Every single-bit change of the signed bytes or of the MAC is refused with
  * no state change: as DROP_MAC, or by an earlier check for the header fields
- * that are validated before the MAC (magic, version, type, node, link,
- * cluster, keyid).  The untouched packet is accepted afterwards, so none of
- * the refusals came from the replay window.
+ * that are validated before the MAC (magic, version, link, nsets, keyid,
+ * cluster, type, node).  The untouched packet is accepted afterwards, so
+ * none of the refusals came from the replay window.  Run for the longest
+ * packet and for short ones of both parities (their signed bytes end in a
+ * partial SipHash block of 2 or 6 bytes).
  */
-static void test_every_flipped_bit_is_refused_without_effect(void **state)
+static void flip_every_bit(struct fix *f, uint8_t nsets, uint32_t seq)
 {
-	struct fix *f = *state;
-	struct t_hb h = t_hb_default(HBPF_WT_HB, 1);
+	struct t_hb h = t_hb_default(HBPF_WT_HB, seq);
 	uint8_t in[T_FRAME_MAX];
 	struct hbpf_wire *w;
-	size_t len, off = 14 + 20 + 8;
+	size_t len, plen, off = 14 + 20 + 8;
 	uint64_t early = 0, mac = 0;
 
+	h.nsets = nsets;
 	h.owned = 1u << 0;
 	h.epoch[0] = 9;
+	h.epoch[nsets - 1] |= 0x10203;
 	h.handoff_set = 0;
 	h.handoff_to = T_SELF;
 	len = t_build_hb(in, &h, &w);
-	for (size_t bit = 0; bit < sizeof(*w) * 8; bit++) {
+	plen = t_wire_len(w);
+	assert_int_equal(len, off + plen);
+	for (size_t bit = 0; bit < plen * 8; bit++) {
 		size_t byte = bit / 8;
-		int checked_early = byte < 12 || byte == offsetof(struct hbpf_wire, keyid);
+		int checked_early = byte < 12 || byte == offsetof(struct hbpf_wire, type) ||
+				    byte == offsetof(struct hbpf_wire, src_node);
 		uint64_t total = t_drops_total(f), nmac = t_drop(f, HBPF_DROP_MAC);
-		char what[48];
+		char what[64];
 
-		snprintf(what, sizeof(what), "bit %zu of byte %zu", bit % 8, byte);
+		snprintf(what, sizeof(what), "nsets %u: bit %zu of byte %zu", nsets, bit % 8, byte);
 		in[off + byte] ^= (uint8_t)(1u << (bit % 8));
 		if (checked_early) {
 			static struct t_snap before, after;
@@ -125,10 +131,60 @@ static void test_every_flipped_bit_is_refused_without_effect(void **state)
 		}
 		in[off + byte] ^= (uint8_t)(1u << (bit % 8));
 	}
-	print_message("%llu bits refused by the MAC, %llu by an earlier check\n",
+	print_message("nsets %u: %llu bits refused by the MAC, %llu by an earlier check\n", nsets,
 		      (unsigned long long)mac, (unsigned long long)early);
-	assert_true(mac >= (sizeof(*w) - 13) * 8);
+	assert_true(mac >= (plen - 14) * 8);
 	assert_int_equal(run_frame(f, in, len, NULL), XDP_TX);
+}
+
+static void test_every_flipped_bit_is_refused_without_effect(void **state)
+{
+	struct fix *f = *state;
+	struct hbpf_cfg c;
+
+	/* Each run ends with an accepted HB; the peer's deadline must not fire
+	 * (and change state) while the next run compares snapshots. */
+	t_get_cfg(f, &c);
+	c.detect_ns = 3600ull * 1000000000ull;
+	t_put_cfg(f, &c);
+
+	flip_every_bit(f, HBPF_MAX_SETS, 1);
+	flip_every_bit(f, 3, 2);
+	flip_every_bit(f, 2, 3);
+	flip_every_bit(f, 1, 4);
+}
+
+/* The MAC covers the epoch slots: a flipped bit in any slot is a MAC drop. */
+static void test_mac_covers_epoch_slots(void **state)
+{
+	struct fix *f = *state;
+	struct t_hb h = t_hb_default(HBPF_WT_HB, 1);
+	uint8_t in[T_FRAME_MAX];
+	struct hbpf_wire *w;
+	size_t len;
+
+	h.nsets = 2;
+	h.owned = 1u << 1; /* a yield request for our set 1 ... */
+	h.epoch[1] = 4;	   /* ... at an epoch too low to take: one bit would do it */
+	len = t_build_hb(in, &h, &w);
+	for (size_t byte = 0; byte < 2 * 4; byte++)
+		for (int bit = 0; bit < 8; bit++) {
+			char what[48];
+
+			snprintf(what, sizeof(what), "slot %zu bit %zu", byte / 4,
+				 (3 - byte % 4) * 8 + (size_t)bit);
+			((uint8_t *)w->epoch)[byte] ^= (uint8_t)(1u << bit);
+			expect_refused(f, in, len, HBPF_DROP_MAC, what);
+			((uint8_t *)w->epoch)[byte] ^= (uint8_t)(1u << bit);
+		}
+	assert_int_equal(run_frame(f, in, len, NULL), XDP_TX);
+	{
+		struct hbpf_set s;
+
+		t_get_set(f, 1, &s);
+		assert_int_equal(s.owned, 1);
+		assert_int_equal(s.epoch, 5);
+	}
 }
 
 static void test_unknown_keyid_is_dropped(void **state)
@@ -166,7 +222,7 @@ static void test_right_keyid_wrong_key_is_a_mac_drop(void **state)
 
 	/* keyid 9 named, but signed with key 7 */
 	w->keyid = T_KEYID2;
-	hbpf_siphash_bytes(hbpf_siphash24(t_key, w, HBPF_WIRE_MAC_LEN), w->mac);
+	hbpf_siphash_bytes(hbpf_siphash24(t_key, w, HBPF_WIRE_MAC_OFF(w->nsets)), t_mac(w));
 	expect_refused(f, in, len, HBPF_DROP_MAC, "keyid 9 signed with key 7");
 }
 
@@ -243,7 +299,8 @@ static void test_rollover_key_accepted_echo_signed_with_send_key(void **state)
 	/* the ECHO verifies under key 7, as the originator checks it */
 	ks.k[0].keyid = T_KEYID;
 	memcpy(ks.k[0].key, t_key, 16);
-	assert_int_equal(hbpf_wire_decode(ow, sizeof(*ow), T_CLUSTER, T_PEER, &ks, &dec), 0);
+	assert_int_equal(
+		hbpf_wire_decode(ow, HBPF_WIRE_LEN(ow->nsets), T_CLUSTER, T_PEER, &ks, &dec), 0);
 	assert_int_equal(dec.src_node, T_SELF);
 	assert_true(dec.boot == T_BOOT);
 	assert_int_equal(dec.seq, 1);
@@ -270,7 +327,7 @@ static void test_bad_or_stale_echo_is_dropped(void **state)
 
 	t_get_cfg(f, &c);
 	len = t_build_hb(in, &h, &w);
-	w->mac[3] ^= 0x10;
+	t_mac(w)[3] ^= 0x10;
 	expect_refused(f, in, len, HBPF_DROP_MAC, "echo bad MAC");
 
 	h.orig_tx_ns = t_now() - 2 * c.detect_ns - 5000000;
@@ -304,7 +361,7 @@ static void test_forged_claim_changes_nothing(void **state)
 	h.owned = 1u << 1; /* our set, with a higher epoch: would make us yield */
 	h.epoch[1] = 1000;
 	len = t_build_hb(in, &h, &w);
-	hbpf_siphash_bytes(hbpf_siphash24(t_key2, w, HBPF_WIRE_MAC_LEN), w->mac);
+	hbpf_siphash_bytes(hbpf_siphash24(t_key2, w, HBPF_WIRE_MAC_OFF(w->nsets)), t_mac(w));
 	expect_refused(f, in, len, HBPF_DROP_MAC, "forged yield request");
 	t_get_set(f, 1, &s);
 	assert_int_equal(s.owned, 1);
@@ -319,6 +376,7 @@ int main(void)
 #define T(fn) cmocka_unit_test_setup_teardown(fn, t_setup, t_teardown)
 		T(test_signed_hb_accepted_and_window_set),
 		T(test_every_flipped_bit_is_refused_without_effect),
+		T(test_mac_covers_epoch_slots),
 		T(test_unknown_keyid_is_dropped),
 		T(test_right_keyid_wrong_key_is_a_mac_drop),
 		T(test_replayed_hb_is_dropped),

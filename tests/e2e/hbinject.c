@@ -3,8 +3,9 @@
  * Hostile heartbeats for tests/e2e/test_auth.sh.
  *
  *   hbinject capture FILE COUNT TIMEOUT_MS
- *	record up to COUNT heartbeats (HB payloads) this host sends, from an
- *	AF_PACKET socket, as an eavesdropper on the wire would;
+ *	record up to COUNT heartbeats (HB payloads, each as a struct rec) this
+ *	host sends, from an AF_PACKET socket, as an eavesdropper on the wire
+ *	would;
  *   hbinject send ADDR PORT MODE COUNT [FILE]
  *	send COUNT packets to ADDR:PORT, one per millisecond.  MODE: mac (an
  *	HB from node 0 that says its daemon is dead, signed with a random key
@@ -35,6 +36,13 @@
 
 #define CLUSTER 4242u
 #define MAX_PKTS 4096
+#define FORGED_NSETS 1 /* the lab's cluster has one set */
+
+/* One recorded payload (heartbeats have a length of their own). */
+struct rec {
+	uint16_t len;
+	uint8_t b[HBPF_WIRE_MAX_LEN];
+};
 
 static uint64_t now_ms(void)
 {
@@ -74,6 +82,8 @@ static int capture(const char *file, int count, int timeout_ms)
 		if (poll(&p, 1, 100) <= 0)
 			continue;
 		n = recvfrom(fd, buf, sizeof(buf), 0, (struct sockaddr *)&sll, &sl);
+		struct rec r;
+
 		if (n < (ssize_t)(sizeof(*ip) + sizeof(*udp) + sizeof(*w)) ||
 		    sll.sll_pkttype != PACKET_OUTGOING || sll.sll_protocol != htons(ETH_P_IP) ||
 		    ip->protocol != IPPROTO_UDP)
@@ -81,9 +91,14 @@ static int capture(const char *file, int count, int timeout_ms)
 		udp = (void *)(buf + ip->ihl * 4);
 		w = (void *)(udp + 1);
 		if ((uint8_t *)(w + 1) > buf + n || ntohs(udp->dest) != HBPF_PORT_DEFAULT ||
-		    w->type != HBPF_WT_HB)
+		    w->type != HBPF_WT_HB || ntohs(udp->len) < sizeof(*udp) ||
+		    ntohs(udp->len) - sizeof(*udp) > sizeof(r.b) ||
+		    (uint8_t *)udp + ntohs(udp->len) > buf + n)
 			continue;
-		fwrite(w, sizeof(*w), 1, out);
+		memset(&r, 0, sizeof(r));
+		r.len = (uint16_t)(ntohs(udp->len) - sizeof(*udp));
+		memcpy(r.b, w, r.len);
+		fwrite(&r, sizeof(r), 1, out);
 		got++;
 	}
 	fclose(out);
@@ -92,14 +107,19 @@ static int capture(const char *file, int count, int timeout_ms)
 	return got == count ? 0 : 1;
 }
 
-/* An HB from node 0 announcing a dead daemon and no sets: harmful if believed. */
-static void forge(struct hbpf_wire *w, uint8_t keyid, uint32_t seq)
+/*
+ * An HB from node 0 announcing a dead daemon and no sets, harmful if
+ * believed, signed with a random key; returns its length.
+ */
+static size_t forge(uint8_t *buf, uint8_t keyid, uint32_t seq)
 {
+	struct hbpf_wire *w = (void *)buf;
 	uint8_t key[16];
 
-	memset(w, 0, sizeof(*w));
+	memset(buf, 0, HBPF_WIRE_LEN(FORGED_NSETS));
 	w->magic = htonl(HBPF_WIRE_MAGIC);
 	w->version = HBPF_WIRE_VERSION;
+	w->nsets = FORGED_NSETS;
 	w->type = HBPF_WT_HB;
 	w->src_node = 0;
 	w->link = 1;
@@ -111,10 +131,12 @@ static void forge(struct hbpf_wire *w, uint8_t keyid, uint32_t seq)
 	w->keyid = keyid;
 	if (getrandom(key, sizeof(key), 0) != (ssize_t)sizeof(key))
 		memset(key, 0x5a, sizeof(key));
-	hbpf_siphash_bytes(hbpf_siphash24(key, w, HBPF_WIRE_MAC_LEN), w->mac);
+	hbpf_siphash_bytes(hbpf_siphash24(key, w, HBPF_WIRE_MAC_OFF(FORGED_NSETS)),
+			   buf + HBPF_WIRE_MAC_OFF(FORGED_NSETS));
+	return HBPF_WIRE_LEN(FORGED_NSETS);
 }
 
-static int load(const char *file, struct hbpf_wire *pk, int max)
+static int load(const char *file, struct rec *pk, int max)
 {
 	FILE *in = fopen(file, "r");
 	int n = 0;
@@ -124,17 +146,18 @@ static int load(const char *file, struct hbpf_wire *pk, int max)
 		return -1;
 	}
 	while (n < max && fread(&pk[n], sizeof(pk[n]), 1, in) == 1)
-		n++;
+		if (pk[n].len <= sizeof(pk[n].b))
+			n++;
 	fclose(in);
 	return n;
 }
 
 static int send_mode(const char *addr, int port, const char *mode, int count, const char *file)
 {
-	static struct hbpf_wire pk[MAX_PKTS];
+	static struct rec pk[MAX_PKTS];
 	struct sockaddr_in to = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
 	struct timespec ms = {0, 1000000};
-	uint8_t buf[sizeof(struct hbpf_wire) + 16];
+	uint8_t buf[HBPF_WIRE_MAX_LEN + 16];
 	int fd, npk = 0, sent = 0;
 
 	if (inet_pton(AF_INET, addr, &to.sin_addr) != 1 || count < 1 || count > 100000) {
@@ -155,24 +178,24 @@ static int send_mode(const char *addr, int port, const char *mode, int count, co
 	}
 	for (int i = 0; i < count; i++) {
 		struct hbpf_wire *w = (void *)buf;
-		size_t len = sizeof(*w);
+		size_t len;
 
 		memset(buf, 0, sizeof(buf));
 		if (!strcmp(mode, "mac")) {
-			forge(w, 1, 0x7fff0000u + (uint32_t)i);
+			len = forge(buf, 1, 0x7fff0000u + (uint32_t)i);
 		} else if (!strcmp(mode, "key")) {
-			forge(w, 77, 0x7fff0000u + (uint32_t)i);
+			len = forge(buf, 77, 0x7fff0000u + (uint32_t)i);
 		} else if (!strcmp(mode, "short")) {
-			forge(w, 1, 1);
-			len = sizeof(*w) - 1 - (size_t)(i % 100);
+			len = forge(buf, 1, 1);
+			len -= 1 + (size_t)i % (len - 1); /* 1 .. len - 1 bytes */
 		} else if (!strcmp(mode, "long")) {
-			forge(w, 1, 1);
-			len = sizeof(*w) + 1 + (size_t)(i % 16);
+			len = forge(buf, 1, 1) + 1 + (size_t)(i % 16);
 		} else if (!strcmp(mode, "cluster")) {
-			forge(w, 1, 1);
+			len = forge(buf, 1, 1);
 			w->cluster = htonl(CLUSTER + 1);
 		} else if (!strcmp(mode, "replay")) {
-			*w = pk[i % npk];
+			len = pk[i % npk].len;
+			memcpy(buf, pk[i % npk].b, len);
 		} else {
 			fprintf(stderr, "hbinject: unknown mode %s\n", mode);
 			close(fd);

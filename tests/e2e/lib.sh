@@ -15,9 +15,9 @@ RESPONDER="$O/tools/hbpf-responder"
 VIP=198.18.0.100
 # The pinned layout version (the maps live under <pin-root>/v<N>/).
 LAYOUT=$(sed -n 's/^#define HBPF_LAYOUT_VERSION \([0-9]*\).*/\1/p' "$TOP/include/hbpf/abi.h")
-: "${E2E_INTERVAL:=2ms}"
-: "${E2E_DETECT_MULT:=5}"
-: "${E2E_DAEMON_DEADLINE:=500ms}"
+: "${E2E_INTERVAL=2ms}"
+: "${E2E_DETECT_MULT=5}"
+: "${E2E_DAEMON_DEADLINE=500ms}"
 
 fail() {
 	echo "FAIL ${TEST_NAME:-e2e}: $*"
@@ -40,7 +40,7 @@ e2e_up() {
 	PREFIX="hb$(printf '%05d' $(($$ % 100000)))"
 	RUN=$(mktemp -d "/tmp/${PREFIX}.XXXXXX")
 	trap e2e_down EXIT
-	"$LAB" up "$PREFIX" 2 >"$RUN/lab.log" 2>&1 || fail "lab up failed: $(tail -n 5 "$RUN/lab.log")"
+	"$LAB" up "$PREFIX" "${E2E_LAB_NODES:-2}" >"$RUN/lab.log" 2>&1 || fail "lab up failed: $(tail -n 5 "$RUN/lab.log")"
 	eval "$("$LAB" env "$PREFIX")"
 	PIN="$LAB_PIN"
 	[ -n "${E2E_DG:-}" ] && dg_setup
@@ -88,9 +88,11 @@ write_config() {
 # written by tests/e2e/lib.sh
 cluster 4242
 key-file $RUN/hbpf.key
-interval $E2E_INTERVAL
-detect-mult $E2E_DETECT_MULT
-daemon-deadline $E2E_DAEMON_DEADLINE
+state-dir $RUN/state
+${E2E_TOP_EXTRA:-}
+${E2E_INTERVAL:+interval $E2E_INTERVAL}
+${E2E_DETECT_MULT:+detect-mult $E2E_DETECT_MULT}
+${E2E_DAEMON_DEADLINE:+daemon-deadline $E2E_DAEMON_DEADLINE}
 garp-count 3
 garp-spacing 5ms
 notify $RUN/notify.sh

@@ -176,12 +176,19 @@ static size_t mutate(struct cursor *c, uint8_t *frame, size_t len)
 /*
  * Sign the heartbeat at its usual place with key slot (0: the send key, 1:
  * the rollover key), as a peer holding the cluster key would; a frame too
- * short to hold one, or an empty slot, leaves it as it is.
+ * short to hold the one its nsets says, an nsets out of range, or an empty
+ * slot, leaves it as it is.
  */
 static void sign_hb(uint8_t *frame, size_t len, int slot)
 {
-	if (len >= HB_OFF + sizeof(struct hbpf_wire) && keys.k[slot].keyid)
-		hbpf_wire_sign((struct hbpf_wire *)(frame + HB_OFF), &keys.k[slot]);
+	struct hbpf_wire *w = (struct hbpf_wire *)(frame + HB_OFF);
+	size_t wl;
+
+	if (len < HB_OFF + sizeof(*w) || !keys.k[slot].keyid)
+		return;
+	wl = hbpf_wire_len(w);
+	if (wl && len >= HB_OFF + wl)
+		hbpf_wire_sign(w, &keys.k[slot]);
 }
 
 /*
@@ -195,6 +202,7 @@ static size_t build_hb(struct cursor *c, uint8_t *frame)
 	static const uint32_t srcs[] = {T_PEER, 0, T_SELF, 3};
 	static const uint32_t sets[] = {PEER_SET, SELF_SET, 2, HBPF_NODE_NONE};
 	static const uint32_t nodes[] = {T_SELF, T_PEER, 0, HBPF_NODE_NONE};
+	static const uint32_t nsets[] = {2, 0, 1, 4, HBPF_MAX_SETS};
 	struct t_hb th = t_hb_default(HBPF_WT_HB, 1);
 	struct hbpf_wire *w;
 	struct hbpf_hb hb;
@@ -210,9 +218,9 @@ static size_t build_hb(struct cursor *c, uint8_t *frame)
 	hb.cluster = fl & 0x08 ? take32(c) : run_cfg.cluster;
 	hb.flags = fl & 0x10 ? take32(c) : (fl & 0x7) | HBPF_WF_DAEMON_UP;
 	hb.daemon_age_us = fl & 0x20 ? take32(c) : 1000;
-	hb.restart_left_ms = fl & 0x40 ? take32(c) : 0;
 	hb.orig_tx_ns = fl & 0x80 ? take32(c) : th.orig_tx_ns;
-	hb.owned = take8(c) & 0xf;
+	hb.nsets = (uint8_t)pick(c, nsets, 5);
+	hb.owned = take8(c) & 0xf & (hb.nsets >= 4 ? 0xf : (1u << hb.nsets) - 1);
 	hb.handoff_set = (uint8_t)pick(c, sets, 4);
 	hb.handoff_to = (uint8_t)pick(c, nodes, 4);
 	hb.move_set = (uint8_t)pick(c, sets, 4);
@@ -221,10 +229,15 @@ static size_t build_hb(struct cursor *c, uint8_t *frame)
 		hb.epoch[s] = take8(c) % 9;
 	hb.boot = take8(c);
 
+	/* An nsets past the maximum (the raw pick) keeps the fixture's frame,
+	 * which claims it in a maximum-length payload: no encoder makes one. */
+	th.nsets = hb.nsets;
 	len = t_build_hb(frame, &th, &w);
-	CHECK((uint8_t *)w == frame + HB_OFF && len == HB_OFF + sizeof(*w),
+	CHECK((uint8_t *)w == frame + HB_OFF && len == HB_OFF + HBPF_WIRE_LEN(t_slots(hb.nsets)),
 	      "the fixture's heartbeat layout moved");
-	hbpf_wire_encode(&hb, w);
+	if (hb.nsets <= HBPF_MAX_SETS)
+		CHECK(hbpf_wire_encode(&hb, w) == HBPF_WIRE_LEN(hb.nsets),
+		      "cannot encode a heartbeat");
 	sign_hb(frame, len, fl & 0x04 ? 1 : 0);
 	return len;
 }
@@ -254,7 +267,7 @@ static int hb_accepted(const uint8_t *f, size_t len, struct hbpf_hb *hb)
 	const struct ethhdr *eth = (const void *)f;
 	const struct iphdr *ip = (const void *)(eth + 1);
 	const struct udphdr *udp;
-	size_t off;
+	size_t off, wl;
 
 	if (len < sizeof(*eth) + sizeof(*ip) || eth->h_proto != htons(ETH_P_IP))
 		return 0;
@@ -265,11 +278,12 @@ static int hb_accepted(const uint8_t *f, size_t len, struct hbpf_hb *hb)
 	if (off + sizeof(*udp) + sizeof(struct hbpf_wire) > len)
 		return 0;
 	udp = (const void *)(f + off);
-	if (udp->dest != htons(run_cfg.port) ||
-	    ntohs(udp->len) != sizeof(*udp) + sizeof(struct hbpf_wire))
+	wl = ntohs(udp->len) - sizeof(*udp);
+	if (udp->dest != htons(run_cfg.port) || ntohs(udp->len) < sizeof(*udp) ||
+	    off + sizeof(*udp) + wl > len)
 		return 0;
-	if (hbpf_wire_decode(udp + 1, sizeof(struct hbpf_wire), run_cfg.cluster, run_cfg.self,
-			     &keys, hb))
+	/* The decoder applies the length rules (nsets against wl). */
+	if (hbpf_wire_decode(udp + 1, wl, run_cfg.cluster, run_cfg.self, &keys, hb))
 		return 0;
 	return hb->src_node < HBPF_MAX_NODES && hb->src_node != run_cfg.self &&
 	       (run_cfg.nodes_mask & (1u << hb->src_node)) && hb->link < run_cfg.nlinks;

@@ -203,8 +203,8 @@ static void test_defaults(void **state)
 	assert_int_equal(hbpf_config_parse("min", min, strlen(min), cfg, err, sizeof(err)), 0);
 	assert_int_equal(cfg->cluster, 4294967295u);
 	assert_int_equal(cfg->port, HBPF_PORT_DEFAULT);
-	assert_int_equal(cfg->interval_ms, 2);
-	assert_int_equal(cfg->detect_mult, 5);
+	assert_int_equal(cfg->interval_ms, 1);
+	assert_int_equal(cfg->detect_mult, 3);
 	assert_int_equal(cfg->daemon_deadline_ms, 500);
 	assert_int_equal(cfg->garp_count, 3);
 	assert_int_equal(cfg->garp_spacing_ms, 5);
@@ -375,9 +375,9 @@ static const struct bad bad_cases[] = {
 	{"port 65536\n", "t.conf:3: port: 65536 is out of range (1..65535)"},
 	{"detect-mult 1\n", "t.conf:3: detect-mult: 1 is out of range (2..100)"},
 	{"daemon-deadline 61s\n", "t.conf:3: daemon-deadline: 61s is out of range (1ms..60s)"},
-	{"daemon-deadline 20ms\n" NODES,
+	{"daemon-deadline 20ms\ninterval 2ms\ndetect-mult 5\n" NODES,
 	 "t.conf:3: daemon-deadline 20ms must be greater than 2 x detect-mult x interval (20ms)"},
-	{"interval 100ms\n" NODES,
+	{"interval 100ms\ndetect-mult 5\n" NODES,
 	 "t.conf:3: daemon-deadline 500ms must be greater than 2 x detect-mult x interval "
 	 "(1000ms)"},
 	{"garp-count 51\n", "t.conf:3: garp-count: 51 is out of range (1..50)"},
@@ -1020,16 +1020,125 @@ static void test_key_file_load(void **state)
 	rmdir(dir);
 }
 
+/* Two nodes, one set without disk groups: the split-brain case. */
+static const char two[] = "cluster 1\n"
+			  "links pub\n"
+			  "daemon-deadline 600ms\n"
+			  "%s\n"
+			  "node a {\n\tid 0\n\tpublic p0\n\tlink pub p0 198.18.0.11\n}\n"
+			  "node b {\n\tid 1\n\tpublic p0\n\tlink pub p0 198.18.0.12\n}\n"
+			  "set web {\n\tvip 198.18.0.100\n\tnodes a b\n%s}\n";
+
+static int parse_two(const char *top, const char *set_extra, char *err, size_t errlen)
+{
+	char text[1024];
+	int n = snprintf(text, sizeof(text), two, top, set_extra);
+
+	err[0] = '\0';
+	return hbpf_config_parse("t.conf", text, (size_t)n, cfg, err, errlen);
+}
+
+/* "tie-breaker ADDRESS [interval D] [timeout D]" and "tie-breaker none". */
+static void test_tiebreak(void **state)
+{
+	static const char *const bad[][2] = {
+		{"tie-breaker", "t.conf:4: "},
+		{"tie-breaker 198.18.0.2.1",
+		 "t.conf:4: tie-breaker: \"198.18.0.2.1\" is not an IPv4"},
+		{"tie-breaker 224.0.0.1", "t.conf:4: tie-breaker: 224.0.0.1 is not a unicast"},
+		{"tie-breaker none interval 5ms",
+		 "t.conf:4: tie-breaker: \"none\" takes no options"},
+		{"tie-breaker 198.18.0.2 every 5ms",
+		 "t.conf:4: tie-breaker: unknown option \"every\" (expected interval or timeout)"},
+		{"tie-breaker 198.18.0.2 interval", "t.conf:4: tie-breaker: \"interval\" needs a"},
+		{"tie-breaker 198.18.0.2 interval 5", "t.conf:4: tie-breaker: \"5\" needs a unit"},
+		{"tie-breaker 198.18.0.2 interval 0ms",
+		 "t.conf:4: tie-breaker: 0ms is out of range"},
+		{"tie-breaker 198.18.0.2 interval 5ms interval 6ms",
+		 "t.conf:4: tie-breaker: \"interval\" given twice"},
+		{"tie-breaker 198.18.0.2 interval 2s timeout 1s",
+		 "t.conf:4: tie-breaker: interval 2s is longer than timeout 1s"},
+		{"tie-breaker 198.18.0.12",
+		 "t.conf:4: tie-breaker: 198.18.0.12 is node b's own address"},
+		{"tie-breaker 198.18.0.100",
+		 "t.conf:4: tie-breaker: 198.18.0.100 is a VIP of set web"},
+		{"tie-breaker none\ntie-breaker 198.18.0.2", "t.conf:5: "},
+		{"state-dir var/lib/hbpf",
+		 "t.conf:4: state-dir: \"var/lib/hbpf\" is not an absolute"},
+	};
+	char err[512];
+
+	(void)state;
+	/* Defaults from the daemon deadline (600ms): probe every 120ms, 600ms timeout. */
+	assert_int_equal(parse_two("tie-breaker 198.18.0.2", "", err, sizeof(err)), 0);
+	assert_int_equal(cfg->tiebreak, HBPF_TB_ADDRESS);
+	assert_int_equal(cfg->tb_addr.s_addr, ip("198.18.0.2"));
+	assert_int_equal(cfg->tb_interval_ms, 120);
+	assert_int_equal(cfg->tb_timeout_ms, 600);
+	assert_int_equal(cfg->nwarnings, 0);
+	assert_string_equal(cfg->state_dir, HBPF_STATE_DIR_DEFAULT);
+	assert_int_equal(
+		parse_two("tie-breaker 198.18.0.2 timeout 2s interval 50ms\nstate-dir /run/x", "",
+			  err, sizeof(err)),
+		0);
+	assert_int_equal(cfg->tb_interval_ms, 50);
+	assert_int_equal(cfg->tb_timeout_ms, 2000);
+	assert_string_equal(cfg->state_dir, "/run/x");
+	assert_int_equal(parse_two("tie-breaker none", "", err, sizeof(err)), 0);
+	assert_int_equal(cfg->tiebreak, HBPF_TB_NONE);
+	assert_int_equal(cfg->nwarnings, 0);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		assert_int_equal(parse_two(bad[i][0], "", err, sizeof(err)), -EINVAL);
+		if (strncmp(err, bad[i][1], strlen(bad[i][1])))
+			fail_msg("case %zu: \"%s\" does not start with \"%s\"", i, err, bad[i][1]);
+	}
+}
+
+/* Without a tie-breaker, a two-node set without disks warns (and still parses). */
+static void test_split_brain_warning(void **state)
+{
+	char err[512], out[4096] = "";
+	FILE *f;
+
+	(void)state;
+	assert_int_equal(parse_two("", "", err, sizeof(err)), 0);
+	assert_int_equal(cfg->tiebreak, HBPF_TB_UNSET);
+	assert_int_equal(cfg->nwarnings, 1);
+	assert_non_null(strstr(cfg->warnings[0], "t.conf:15: warning: set web: "));
+	assert_non_null(strstr(cfg->warnings[0], "split the brain"));
+	assert_non_null(strstr(cfg->warnings[0], "add \"tie-breaker ADDRESS\""));
+	/* hbpfctl check prints it after the summary. */
+	f = fmemopen(out, sizeof(out) - 1, "w");
+	assert_non_null(f);
+	hbpf_config_dump(cfg, f);
+	fclose(f);
+	assert_non_null(strstr(out, "tie-breaker: (none configured"));
+	assert_non_null(strstr(out, cfg->warnings[0]));
+	/* No automatic takeover: nothing to split. */
+	assert_int_equal(parse_two("", "\tautofailover no\n", err, sizeof(err)), 0);
+	assert_int_equal(cfg->nwarnings, 0);
+	assert_int_equal(parse_two("tie-breaker 198.18.0.2", "", err, sizeof(err)), 0);
+	assert_int_equal(cfg->nwarnings, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_full_config),   cmocka_unit_test(test_defaults),
-		cmocka_unit_test(test_edges),	      cmocka_unit_test(test_bad_inputs),
-		cmocka_unit_test(test_bad_bytes),     cmocka_unit_test(test_limits),
-		cmocka_unit_test(test_load_and_dump), cmocka_unit_test(test_example_file),
-		cmocka_unit_test(test_diskgroups),    cmocka_unit_test(test_key_file_directive),
-		cmocka_unit_test(test_key_file_text), cmocka_unit_test(test_key_file_load),
+		cmocka_unit_test(test_full_config),
+		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_edges),
+		cmocka_unit_test(test_bad_inputs),
+		cmocka_unit_test(test_bad_bytes),
+		cmocka_unit_test(test_limits),
+		cmocka_unit_test(test_load_and_dump),
+		cmocka_unit_test(test_example_file),
+		cmocka_unit_test(test_diskgroups),
+		cmocka_unit_test(test_key_file_directive),
+		cmocka_unit_test(test_key_file_text),
+		cmocka_unit_test(test_key_file_load),
 		cmocka_unit_test(test_policies),
+		cmocka_unit_test(test_tiebreak),
+		cmocka_unit_test(test_split_brain_warning),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -869,6 +869,73 @@ static void test_limits(void **state)
 	assert_true(m.nsteps <= FSM_MAX_STEPS);
 }
 
+/* Start-up: resume first, priority second, never over a live holder, gated when blind. */
+static void test_startup_decide(void **state)
+{
+	struct fsm_start st;
+
+	(void)state;
+	/* Resume round: only a set held at shutdown, even when not first. */
+	st = (struct fsm_start){.resume_round = 1, .held = 1, .all_seen = 1};
+	assert_int_equal(fsm_startup_decide(&st), FSM_CLAIM_TAKE);
+	st.held = 0;
+	st.first_usable = 1;
+	assert_int_equal(fsm_startup_decide(&st), FSM_CLAIM_NO);
+	/* Never a set another live node announces, whatever else holds. */
+	st = (struct fsm_start){.resume_round = 1,
+				.held = 1,
+				.held_elsewhere = 1,
+				.first_usable = 1,
+				.all_seen = 1};
+	assert_int_equal(fsm_startup_decide(&st), FSM_CLAIM_NO);
+	st.resume_round = 0;
+	assert_int_equal(fsm_startup_decide(&st), FSM_CLAIM_NO);
+	/* Priority round: first usable node, or a holder whose resume waited. */
+	st = (struct fsm_start){.first_usable = 1, .all_seen = 1};
+	assert_int_equal(fsm_startup_decide(&st), FSM_CLAIM_TAKE);
+	st.first_usable = 0;
+	assert_int_equal(fsm_startup_decide(&st), FSM_CLAIM_NO);
+	st.held = 1;
+	assert_int_equal(fsm_startup_decide(&st), FSM_CLAIM_TAKE);
+	/* Blind (a node of the set not seen): the gate decides. */
+	st = (struct fsm_start){.first_usable = 1, .gate = FSM_GATE_OPEN};
+	assert_int_equal(fsm_startup_decide(&st), FSM_CLAIM_TAKE);
+	st.gate = FSM_GATE_CLOSED;
+	assert_int_equal(fsm_startup_decide(&st), FSM_CLAIM_REFUSE);
+	st.gate = FSM_GATE_ASK;
+	assert_int_equal(fsm_startup_decide(&st), FSM_CLAIM_WAIT);
+	st.tb_answered = 1;
+	assert_int_equal(fsm_startup_decide(&st), FSM_CLAIM_TAKE);
+	/* Everyone in sight: no partition, the gate does not apply. */
+	st = (struct fsm_start){
+		.resume_round = 1, .held = 1, .all_seen = 1, .gate = FSM_GATE_CLOSED};
+	assert_int_equal(fsm_startup_decide(&st), FSM_CLAIM_TAKE);
+}
+
+/* A lost peer's set: a probe sent after the claim, answered, then a confirmation wait. */
+static void test_tb_claim(void **state)
+{
+	const uint64_t claim = 1000000, confirm = 10000, timeout = 500000;
+
+	(void)state;
+	assert_int_equal(fsm_tb_claim(claim, 0, claim, confirm, timeout), FSM_CLAIM_WAIT);
+	assert_int_equal(fsm_tb_claim(claim, 0, claim + timeout - 1, confirm, timeout),
+			 FSM_CLAIM_WAIT);
+	assert_int_equal(fsm_tb_claim(claim, 0, claim + timeout, confirm, timeout),
+			 FSM_CLAIM_SILENT);
+	/* An answer to a probe sent before the claim proves nothing about now. */
+	assert_int_equal(fsm_tb_claim(claim, claim - 1, claim + timeout, confirm, timeout),
+			 FSM_CLAIM_SILENT);
+	assert_int_equal(fsm_tb_claim(claim, claim, claim + confirm - 1, confirm, timeout),
+			 FSM_CLAIM_WAIT);
+	assert_int_equal(fsm_tb_claim(claim, claim, claim + confirm, confirm, timeout),
+			 FSM_CLAIM_TAKE);
+	/* A late answer (after the timeout was reported) still takes it. */
+	assert_int_equal(fsm_tb_claim(claim, claim + 2 * timeout, claim + 2 * timeout + confirm,
+				      confirm, timeout),
+			 FSM_CLAIM_TAKE);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -890,6 +957,8 @@ int main(void)
 		cmocka_unit_test(test_kernel_acquire_queued_while_releasing),
 		cmocka_unit_test(test_invalid_events),
 		cmocka_unit_test(test_limits),
+		cmocka_unit_test(test_startup_decide),
+		cmocka_unit_test(test_tb_claim),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

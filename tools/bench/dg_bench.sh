@@ -6,7 +6,7 @@
 # (tools/bench/dg_seq.sh: e2fsck -p then mount, one volume after the other),
 # on the same 8 ext4 volumes of 1 GiB, each with a dirty journal and some
 # thousands of files, in the same run.  Prints a markdown table.
-#   tools/bench/dg_bench.sh [ROUNDS]      (make bench-dg; needs root)
+#   tools/bench/dg_bench.sh [ROUNDS]      (part of make bench; needs root)
 set -eu
 cd "$(dirname "$0")/../.."
 ROUNDS=${1:-3}

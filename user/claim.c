@@ -1,0 +1,476 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Taking sets nobody holds without splitting the brain: the start-up rounds
+ * (resume what this node held at shutdown, then claim by priority), the
+ * lost peers' sets that wait for a fresh tie-breaker answer, and the
+ * held-set record those decisions read.  The decisions themselves are pure
+ * (fsm_startup_decide, fsm_tb_claim in fsm.c); this file gathers their
+ * inputs from the kernel's maps and runs what they say.
+ */
+#include <arpa/inet.h>
+#include <bpf/bpf.h>
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "daemon.h"
+#include "held.h"
+#include "log.h"
+
+int claim_gate(const struct daemon *d, const struct hbpf_cfg_set *c)
+{
+	switch (d->cfg.tiebreak) {
+	case HBPF_TB_NONE:
+		return FSM_GATE_CLOSED;
+	case HBPF_TB_ADDRESS:
+		/* A disk lease is a stronger witness than any address. */
+		return c->ndgs ? FSM_GATE_OPEN : FSM_GATE_ASK;
+	default:
+		return FSM_GATE_OPEN;
+	}
+}
+
+static uint64_t detect_ns(const struct daemon *d)
+{
+	return (uint64_t)d->cfg.interval_ms * d->cfg.detect_mult * 1000000ull;
+}
+
+static uint64_t tb_timeout_ns(const struct daemon *d)
+{
+	return (uint64_t)d->cfg.tb_timeout_ms * 1000000ull;
+}
+
+static const char *tb_addr_str(const struct daemon *d, char *buf, size_t len)
+{
+	return inet_ntop(AF_INET, &d->cfg.tb_addr, buf, (socklen_t)len) ? buf : "?";
+}
+
+/* A live peer announces set s (its heartbeats' owned mask), or -1. */
+static int live_holder(struct daemon *d, int s)
+{
+	int fd = kern_map_fd(&d->k, "peers"), i;
+
+	for (i = 0; i < d->cfg.nnodes && fd >= 0; i++) {
+		__u32 key = d->cfg.nodes[i].id;
+		struct hbpf_peer p;
+
+		if (key == d->self || bpf_map_lookup_elem(fd, &key, &p))
+			continue;
+		if (p.state == HBPF_PEER_ALIVE && (p.owned & (1u << s)))
+			return (int)key;
+	}
+	return -1;
+}
+
+/* Every other node of the set is in sight, or the first one that is not. */
+static int first_unseen(struct daemon *d, const struct hbpf_cfg_set *c)
+{
+	int i;
+
+	for (i = 0; i < c->nnodes; i++)
+		if (c->prio[i] != d->self && !peer_usable(d, c->prio[i]))
+			return c->prio[i];
+	return -1;
+}
+
+static struct fsm_start start_inputs(struct daemon *d, struct setrt *s, int resume_round,
+				     int answered)
+{
+	return (struct fsm_start){
+		.resume_round = resume_round,
+		.held = s->held,
+		.held_elsewhere = live_holder(d, s->id) >= 0,
+		.first_usable = set_next_node(d, s->c, -1) == d->self,
+		.all_seen = first_unseen(d, s->c) < 0,
+		.gate = claim_gate(d, s->c),
+		.tb_answered = answered,
+	};
+}
+
+static void held_write(struct daemon *d);
+
+/*
+ * This run did not take back a set held at the last stop (someone else
+ * holds it, or it was not this node's to take): the record must not make
+ * a later start resume it.
+ */
+static void held_forget(struct setrt *s)
+{
+	struct daemon *d = s->d;
+	uint32_t bit = 1u << s->id;
+
+	s->held = 0;
+	if (!(d->held_mask & bit) || s->m.state != FSM_OFFLINE)
+		return;
+	d->held_mask &= ~bit;
+	held_write(d);
+}
+
+static void claim_clear(struct setrt *s)
+{
+	s->tb_claim_ns = 0;
+	s->tb_ans_ns = 0;
+	s->tb_peer = -1;
+	s->tb_said = 0;
+}
+
+/* move: the set leaves a lost peer (counted for dampening); a start-up
+ * claim or resume moves nothing. */
+static void take(struct setrt *s, const char *why, int move, uint64_t now)
+{
+	struct daemon *d = s->d;
+	volatile struct hbpf_set *ks = &d->k.sets[s->id];
+
+	/* After a reboot the kernel's epochs start over: make this take
+	 * newer than what this node made before it went down. */
+	if (s->held && d->held_epochs[s->id] > ks->epoch)
+		ks->epoch = d->held_epochs[s->id];
+	claim_clear(s);
+	s->trigger_ns = now;
+	if (move)
+		move_record(s, now);
+	set_event(s, FSM_EV_ACQUIRE, 0, why);
+}
+
+static void claim_begin(struct setrt *s, int peer, uint64_t since)
+{
+	struct daemon *d = s->d;
+
+	s->tb_claim_ns = since;
+	s->tb_ans_ns = 0;
+	s->tb_peer = peer;
+	s->tb_said = 0;
+	/* The first probe that counts is one sent after the peer was lost. */
+	if (tb_send(&d->tb, kern_now_ns()))
+		log_debug("tie-breaker probe not sent");
+}
+
+/* One start-up round over every set nobody holds here. */
+static void start_round(struct daemon *d, int resume_round, uint64_t now)
+{
+	char ip[INET_ADDRSTRLEN];
+	int i;
+
+	for (i = 0; i < d->cfg.nsets; i++) {
+		struct setrt *s = &d->sets[i];
+		struct fsm_start st;
+		int unseen, holder;
+
+		if (s->m.state != FSM_OFFLINE || !s->c->autofailover || d->k.sets[i].owned ||
+		    s->tb_claim_ns || !d->pub_carrier)
+			continue;
+		st = start_inputs(d, s, resume_round, 0);
+		unseen = first_unseen(d, s->c);
+		switch (fsm_startup_decide(&st)) {
+		case FSM_CLAIM_TAKE:
+			if (st.held)
+				log_info("(%s) held it when this node stopped and nobody holds it: "
+					 "resuming",
+					 s->c->name);
+			else
+				log_info(
+					"(%s) nobody holds it and this node comes first: acquiring",
+					s->c->name);
+			take(s, st.held ? "resume" : "start-up", 0, now);
+			break;
+		case FSM_CLAIM_WAIT:
+			log_info("(%s) %s not in sight: asking the tie-breaker %s before taking it",
+				 s->c->name, node_name(d, unseen), tb_addr_str(d, ip, sizeof(ip)));
+			claim_begin(s, -1, now);
+			break;
+		case FSM_CLAIM_REFUSE:
+			/* Still decided again once every node is in sight. */
+			log_warnx("(%s) %s not in sight and \"tie-breaker none\": not taking it "
+				  "until it is seen (or hbpfctl acquire %s)",
+				  s->c->name, node_name(d, unseen), s->c->name);
+			claim_begin(s, -1, now);
+			break;
+		default:
+			holder = live_holder(d, i);
+			if (resume_round && s->held && holder >= 0)
+				log_info(
+					"(%s) held it when this node stopped, but %s holds it now: "
+					"leaving it there",
+					s->c->name, node_name(d, holder));
+			if (s->held && (holder >= 0 || !resume_round))
+				held_forget(s);
+			break;
+		}
+	}
+}
+
+/*
+ * A start-up claim that waits: for the tie-breaker (decided again with its
+ * answer, confirmed like a lost peer's set), or, with the gate closed, for
+ * every node of the set to come in sight.
+ */
+static void startup_step(struct daemon *d, struct setrt *s, uint64_t now)
+{
+	char ip[INET_ADDRSTRLEN], buf[16];
+	int answered = s->tb_ans_ns && now >= s->tb_ans_ns + detect_ns(d);
+	struct fsm_start st = start_inputs(d, s, 0, answered);
+
+	switch (fsm_startup_decide(&st)) {
+	case FSM_CLAIM_TAKE:
+		if (answered && !st.all_seen)
+			log_info("(%s) the tie-breaker %s answers: %s", s->c->name,
+				 tb_addr_str(d, ip, sizeof(ip)),
+				 st.held ? "resuming" : "acquiring");
+		else
+			log_info("(%s) every node in sight: %s", s->c->name,
+				 st.held ? "resuming" : "acquiring");
+		take(s, st.held ? "resume" : "start-up", 0, now);
+		break;
+	case FSM_CLAIM_NO:
+		claim_clear(s);
+		held_forget(s);
+		break;
+	case FSM_CLAIM_WAIT:
+		if (!s->tb_said && now >= s->tb_claim_ns + tb_timeout_ns(d)) {
+			s->tb_said = 1;
+			log_warnx(
+				"(%s) the tie-breaker %s did not answer within %s: not taking the "
+				"set; still asking",
+				s->c->name, tb_addr_str(d, ip, sizeof(ip)),
+				config_fmt_ms(buf, sizeof(buf), d->cfg.tb_timeout_ms));
+		}
+		break;
+	default:
+		break; /* refused: waits for the other nodes or the operator */
+	}
+}
+
+/* A set waiting for the tie-breaker: still wanted?  answered?  take it. */
+static void claim_step(struct daemon *d, struct setrt *s, uint64_t now)
+{
+	char ip[INET_ADDRSTRLEN], buf[16];
+	int holder = live_holder(d, s->id), r;
+
+	if (s->m.state != FSM_OFFLINE || d->k.sets[s->id].owned) {
+		claim_clear(s);
+		return;
+	}
+	if (holder >= 0 || (s->tb_peer >= 0 && peer_usable(d, s->tb_peer))) {
+		log_info("(%s) %s is back%s: not taking it", s->c->name,
+			 node_name(d, holder >= 0 ? holder : s->tb_peer),
+			 holder >= 0 ? " and holds it" : "");
+		claim_clear(s);
+		held_forget(s);
+		return;
+	}
+	if (!s->tb_ans_ns && d->tb.ans_sent_ns >= s->tb_claim_ns)
+		s->tb_ans_ns = d->tb.ans_sent_ns;
+	if (s->tb_peer < 0) {
+		startup_step(d, s, now);
+		return;
+	}
+	r = fsm_tb_claim(s->tb_claim_ns, s->tb_ans_ns, now, detect_ns(d), tb_timeout_ns(d));
+	if (r == FSM_CLAIM_SILENT && !s->tb_said) {
+		s->tb_said = 1;
+		log_warnx("(%s) the tie-breaker %s did not answer within %s: not taking the set "
+			  "(this node may be the one cut off); still asking",
+			  s->c->name, tb_addr_str(d, ip, sizeof(ip)),
+			  config_fmt_ms(buf, sizeof(buf), d->cfg.tb_timeout_ms));
+	}
+	if (r != FSM_CLAIM_TAKE)
+		return;
+	log_info("(%s) the tie-breaker %s answers and %s is still silent: taking the set",
+		 s->c->name, tb_addr_str(d, ip, sizeof(ip)), node_name(d, s->tb_peer));
+	s->claim_from = s->tb_peer;
+	take(s, "peer dead", 1, now);
+}
+
+void claim_kernel(struct daemon *d, struct setrt *s, const struct hbpf_event *ev)
+{
+	char ip[INET_ADDRSTRLEN];
+	const char *how = ev->reason == HBPF_RS_DAEMON_DEAD ? "its daemon died" : "silent";
+
+	if (s->m.state != FSM_OFFLINE || s->tb_claim_ns)
+		return;
+	switch (claim_gate(d, s->c)) {
+	case FSM_GATE_CLOSED:
+		log_warnx("(%s) %s lost (%s) and \"tie-breaker none\": not taking the set; run "
+			  "\"hbpfctl acquire %s\" on the node that should have it",
+			  s->c->name, node_name(d, ev->node), how, s->c->name);
+		break;
+	case FSM_GATE_ASK:
+		log_info("(%s) %s lost (%s) and this node is next: asking the tie-breaker %s",
+			 s->c->name, node_name(d, ev->node), how, tb_addr_str(d, ip, sizeof(ip)));
+		claim_begin(s, ev->node, ev->ts_ns ? ev->ts_ns : kern_now_ns());
+		break;
+	default:
+		/* The gate is open (the configuration changed under a pinned
+		 * flag): do what the kernel would have done. */
+		s->claim_from = ev->node;
+		take(s, "peer dead", 1, kern_now_ns());
+		break;
+	}
+}
+
+static void tb_tick(struct daemon *d, uint64_t now)
+{
+	char ip[INET_ADDRSTRLEN], buf[16];
+	int r;
+
+	if (d->tb.fd <= 0)
+		return;
+	if (now >= d->tb.next_ns) {
+		tb_send(&d->tb, now);
+		d->tb.next_ns = now + (uint64_t)d->cfg.tb_interval_ms * 1000000ull;
+	}
+	/* Judge only once a whole timeout of probes had its chance. */
+	if (now < d->tb.open_ns + tb_timeout_ns(d) && !d->tb.answered)
+		return;
+	r = tb_reachable(&d->tb, now, tb_timeout_ns(d));
+	if (r == d->tb.reachable)
+		return;
+	d->tb.reachable = r;
+	if (r)
+		log_info("tie-breaker %s answers", tb_addr_str(d, ip, sizeof(ip)));
+	else
+		log_warnx("tie-breaker %s: no answer for %s", tb_addr_str(d, ip, sizeof(ip)),
+			  config_fmt_ms(buf, sizeof(buf), d->cfg.tb_timeout_ms));
+}
+
+/* A live peer has not finished its resume round yet (HBPF_WF_STARTING). */
+static int peer_starting(struct daemon *d)
+{
+	int fd = kern_map_fd(&d->k, "peers"), i;
+
+	for (i = 0; i < d->cfg.nnodes && fd >= 0; i++) {
+		__u32 key = d->cfg.nodes[i].id;
+		struct hbpf_peer p;
+
+		if (key != d->self && !bpf_map_lookup_elem(fd, &key, &p) &&
+		    p.state == HBPF_PEER_ALIVE && (p.flags & HBPF_WF_STARTING))
+			return 1;
+	}
+	return 0;
+}
+
+void claim_tick(struct daemon *d, uint64_t now)
+{
+	int i;
+
+	tb_tick(d, now);
+	if (d->stopping)
+		return;
+	if (!d->resumed && now >= d->claim_at_ns) {
+		d->resumed = 1;
+		start_round(d, 1, now);
+		/* Announced with what the round took (the kernel already owns
+		 * it): peers that waited for us can claim by priority now. */
+		d->k.local->flags &= ~HBPF_WF_STARTING;
+	}
+	/* Two nodes starting a few ms apart: the later one's resume round
+	 * must come before the earlier one's priority round.  Bounded by the
+	 * daemon deadline, in case a peer never says it is done. */
+	if (!d->claimed && now >= d->prio_at_ns &&
+	    (!peer_starting(d) ||
+	     now >= d->prio_at_ns + (uint64_t)d->cfg.daemon_deadline_ms * 1000000ull)) {
+		d->claimed = 1;
+		start_round(d, 0, now);
+	}
+	for (i = 0; i < d->cfg.nsets; i++)
+		if (d->sets[i].tb_claim_ns)
+			claim_step(d, &d->sets[i], now);
+}
+
+static void held_write(struct daemon *d)
+{
+	int err = held_save(&d->cfg, d->held_path, d->held_mask, d->held_epochs);
+
+	if (err)
+		log_warnx("cannot write the held-set record %s: %s", d->held_path, strerror(-err));
+}
+
+void claim_state_changed(struct setrt *s, int old_state, int new_state)
+{
+	struct daemon *d = s->d;
+	uint32_t bit = 1u << s->id, ep = d->k.sets[s->id].epoch;
+
+	(void)old_state;
+	if (new_state != FSM_OFFLINE)
+		claim_clear(s);
+	if (new_state == FSM_ONLINE) {
+		if ((d->held_mask & bit) && d->held_epochs[s->id] == ep)
+			return;
+		d->held_mask |= bit;
+		d->held_epochs[s->id] = ep;
+		held_write(d);
+	} else if ((new_state == FSM_OFFLINE || new_state == FSM_FAILED) && !d->stopping &&
+		   (d->held_mask & bit)) {
+		/* A clean shutdown's releases stay in the record: that is
+		 * what the node held when it stopped. */
+		d->held_mask &= ~bit;
+		held_write(d);
+	}
+}
+
+static void on_tb(struct watch *w, int res)
+{
+	struct daemon *d = w->arg;
+
+	(void)res;
+	tb_recv(&d->tb, kern_now_ns());
+}
+
+int claim_open(struct daemon *d)
+{
+	const char *me = d->cfg.nodes[d->self_idx].name;
+	char err[128], ip[INET_ADDRSTRLEN];
+	uint32_t mask = 0;
+	int i, ret;
+
+	d->tb.fd = -1;
+	d->prio_at_ns = d->claim_at_ns + 2 * detect_ns(d);
+	ret = held_path(&d->cfg, me, d->held_path, sizeof(d->held_path));
+	if (ret) {
+		log_warnx("state-dir %s: path too long", d->cfg.state_dir);
+		return ret;
+	}
+	ret = held_load(&d->cfg, d->held_path, &mask, d->held_epochs, err, sizeof(err));
+	if (ret)
+		log_warnx("held-set record %s: %s; resuming nothing", d->held_path, err);
+	d->held_mask = mask;
+	for (i = 0; i < d->cfg.nsets; i++) {
+		struct setrt *s = &d->sets[i];
+
+		claim_clear(s);
+		s->held = !!(mask & (1u << i));
+		if (s->held)
+			log_info("(%s) held when this node stopped (epoch %u)", s->c->name,
+				 d->held_epochs[i]);
+		if (s->m.state == FSM_ONLINE)
+			claim_state_changed(s, FSM_OFFLINE, FSM_ONLINE); /* adopted */
+	}
+	if (d->cfg.tiebreak != HBPF_TB_ADDRESS)
+		return 0;
+	ret = tb_open(&d->tb, d->cfg.tb_addr, d->cfg.nodes[d->self_idx].public_if);
+	if (ret) {
+		log_warnx("tie-breaker %s: cannot open an ICMP socket on %s: %s",
+			  tb_addr_str(d, ip, sizeof(ip)), d->cfg.nodes[d->self_idx].public_if,
+			  strerror(-ret));
+		return ret;
+	}
+	d->tb.open_ns = kern_now_ns();
+	d->tb_w = (struct watch){.fd = d->tb.fd,
+				 .events = POLLIN,
+				 .multishot = 1,
+				 .cb = on_tb,
+				 .arg = d,
+				 .what = "tie-breaker"};
+	if (loop_watch(&d->loop, &d->tb_w))
+		return -EBUSY;
+	log_info("tie-breaker %s: probed every %ums on %s, timeout %ums",
+		 tb_addr_str(d, ip, sizeof(ip)), d->cfg.tb_interval_ms,
+		 d->cfg.nodes[d->self_idx].public_if, d->cfg.tb_timeout_ms);
+	return 0;
+}
+
+void claim_close(struct daemon *d)
+{
+	if (d->tb.fd > 0)
+		tb_close(&d->tb);
+}
