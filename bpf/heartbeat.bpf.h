@@ -639,6 +639,17 @@ static __always_inline int hb_rx(struct xdp_md *ctx, const struct hbpf_cfg *cfg,
 	peer->owned = owned | (prev & ~carried);
 	dead = peer_daemon_dead(cfg, flags, age);
 	up = peer_liveness(peer, p, dead, now);
+	/*
+	 * p's own watchdog has demoted it (its daemon's stamp is past
+	 * demote_ns) and its kernel, which still answers, says it holds
+	 * nothing: its gate is closed, so the sets still attributed to it are
+	 * free now.  Take them at once rather than at the daemon-dead deadline
+	 * (a SIGKILLed daemon: the service ran until the demotion and is back
+	 * a heartbeat later, not daemon_dead_ns - demote_ns later).  A p that
+	 * is not heard at all is the peer deadline's.
+	 */
+	if (!dead && !peer->owned && peer_self_stale(cfg, flags, age))
+		takeover_pass(p, HBPF_RS_DAEMON_DEAD, now);
 	arm_peer_timer(p, cfg->detect_ns, up);
 
 	if (w->type != HBPF_WT_HB)

@@ -662,6 +662,72 @@ static void test_peer_with_dead_daemon_loses_its_sets(void **state)
 	assert_int_equal(t_count_ev(f, HBPF_EV_PEER_UP, -1), 2);
 }
 
+/*
+ * A peer whose own watchdog demoted it (stamp older than demote_ns, not yet
+ * daemon_dead_ns) and whose kernel says it holds nothing: its sets are
+ * taken at once, not at the daemon-dead deadline.  While it still claims a
+ * set (its kernel has not demoted yet), nothing is taken.
+ */
+static void test_self_demoted_peer_sets_are_taken_at_once(void **state)
+{
+	struct fix *f = *state;
+	struct t_hb h = t_hb_default(HBPF_WT_ECHO, 1);
+	const struct hbpf_event *ev;
+	struct hbpf_peer peer;
+	struct hbpf_set s;
+
+	h.owned = 1u << 0;
+	h.epoch[0] = 4;
+	assert_int_equal(run_hb(f, &h, NULL, NULL), XDP_DROP);
+	/* Stamp 450 ms old (> demote 400, < dead 500), still claiming: kept. */
+	h.age_us = 450000;
+	h.orig_tx_ns = t_now();
+	assert_int_equal(run_hb(f, &h, NULL, NULL), XDP_DROP);
+	t_get_set(f, 0, &s);
+	assert_int_equal(s.owned, 0);
+	assert_int_equal(s.owner, T_PEER);
+	/* Its kernel demoted it: the next packet owns nothing.  We take it. */
+	h.owned = 0;
+	h.orig_tx_ns = t_now();
+	assert_int_equal(run_hb(f, &h, NULL, NULL), XDP_DROP);
+	t_get_peer(f, T_PEER, &peer);
+	assert_int_equal(peer.state, HBPF_PEER_ALIVE);
+	t_get_set(f, 0, &s);
+	assert_int_equal(s.owned, 1);
+	assert_int_equal(s.owner, T_SELF);
+	assert_int_equal(s.epoch, 5);
+	t_drain(f);
+	ev = t_find_ev(f, HBPF_EV_TAKEOVER);
+	assert_non_null(ev);
+	assert_int_equal(ev->node, T_PEER);
+	assert_int_equal(ev->reason, HBPF_RS_DAEMON_DEAD);
+	/* More of the same takes nothing twice. */
+	h.orig_tx_ns = t_now();
+	assert_int_equal(run_hb(f, &h, NULL, NULL), XDP_DROP);
+	t_drain(f);
+	assert_int_equal(t_count_ev(f, HBPF_EV_TAKEOVER, -1), 1);
+}
+
+/* A fresh peer that released a set (no stale stamp) just leaves it ownerless. */
+static void test_fresh_peer_release_is_not_a_takeover(void **state)
+{
+	struct fix *f = *state;
+	struct t_hb h = t_hb_default(HBPF_WT_ECHO, 1);
+	struct hbpf_set s;
+
+	h.owned = 1u << 0;
+	h.epoch[0] = 4;
+	assert_int_equal(run_hb(f, &h, NULL, NULL), XDP_DROP);
+	h.owned = 0;
+	h.orig_tx_ns = t_now();
+	assert_int_equal(run_hb(f, &h, NULL, NULL), XDP_DROP);
+	t_get_set(f, 0, &s);
+	assert_int_equal(s.owned, 0);
+	assert_int_equal(s.owner, HBPF_NODE_NONE);
+	t_drain(f);
+	assert_int_equal(t_count_ev(f, HBPF_EV_TAKEOVER, -1), 0);
+}
+
 static void test_restarting_peer_daemon_is_not_dead(void **state)
 {
 	struct fix *f = *state;
@@ -1006,6 +1072,8 @@ int main(void)
 		T(test_released_set_loses_its_owner),
 		T(test_move_request_for_owned_set_is_reported_once),
 		T(test_peer_with_dead_daemon_loses_its_sets),
+		T(test_self_demoted_peer_sets_are_taken_at_once),
+		T(test_fresh_peer_release_is_not_a_takeover),
 		T(test_restarting_peer_daemon_is_not_dead),
 		T(test_shutting_down_peer_holds_nothing),
 		T(test_every_nsets_is_accepted_and_echoed_at_its_length),
