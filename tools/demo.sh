@@ -7,6 +7,10 @@
 set -eu
 cd "$(dirname "$0")/.."
 TRIALS=${TRIALS:-5}
+# hbpf's own default timers: the config names none.
+E2E_INTERVAL=
+E2E_DETECT_MULT=
+E2E_DAEMON_DEADLINE=
 . tests/e2e/lib.sh
 TEST_NAME=demo
 results=()
@@ -43,7 +47,7 @@ n=$(echo "$vals" | wc -l)
 med=$(echo "$vals" | awk -v n="$n" 'NR == int((n + 1) / 2) { print }')
 max=$(echo "$vals" | tail -n 1)
 echo
-echo "node death, $n trials at interval $E2E_INTERVAL x $E2E_DETECT_MULT:" \
+echo "node death, $n trials at the default timers (heartbeat every 1 ms, dead after 3 silent):" \
 	"client-observed outage median $med ms, max $max ms"
 
 # The same death with a disk group: 4 ext4 volumes, a file written and fsynced

@@ -422,10 +422,9 @@ void hbpf_wire_flags_str(uint32_t flags, char *buf, size_t len)
 		uint32_t bit;
 		const char *name;
 	} fl[] = {
-		{HBPF_WF_DAEMON_UP, "daemon-up"},
-		{HBPF_WF_RESTARTING, "restarting"},
-		{HBPF_WF_PUBLIC_UP, "public-up"},
-		{HBPF_WF_SHUTDOWN, "shutdown"},
+		{HBPF_WF_DAEMON_UP, "daemon-up"}, {HBPF_WF_RESTARTING, "restarting"},
+		{HBPF_WF_PUBLIC_UP, "public-up"}, {HBPF_WF_SHUTDOWN, "shutdown"},
+		{HBPF_WF_TB_GATE, "tb-gate"},	  {HBPF_WF_STARTING, "starting"},
 	};
 	size_t off = 0;
 

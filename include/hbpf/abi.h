@@ -70,9 +70,9 @@
 
 /* hbpf_wire.flags */
 #define HBPF_WF_DAEMON_UP (1u << 0) /* src daemon running (stamp valid) */
-#define HBPF_WF_RESTARTING                                                   \
-	(1u << 1)		    /* src daemon in a clean restart: do not \
-				     * judge daemon_age until restart_left_ms */
+#define HBPF_WF_RESTARTING                                                \
+	(1u << 1)		    /* set only while src's clean-restart \
+				     * grace lasts: do not judge daemon_age */
 #define HBPF_WF_PUBLIC_UP (1u << 2) /* src node's public interface has carrier */
 #define HBPF_WF_SHUTDOWN (1u << 3)  /* src daemon stopping cleanly, holds nothing */
 /*
