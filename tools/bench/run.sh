@@ -137,8 +137,9 @@ tools/bench/keepalived.sh stability fast "$RES" 2>"$W/log.stab.ka" &
 sk=$!
 BG="$sh $sk"
 
+# wait_ready PHASE SECONDS: both tools ready for PHASE within SECONDS.
 wait_ready() {
-	local phase=$1 until=$(($(elapsed) + 120))
+	local phase=$1 until=$(($(elapsed) + $2))
 	while [ ! -e "$SYNC/hbpf.$phase.ready" ] || [ ! -e "$SYNC/keepalived.$phase.ready" ]; do
 		kill -0 "$sh" 2>/dev/null && kill -0 "$sk" 2>/dev/null || {
 			echo "bench: a stability run ended early:" >&2
@@ -155,12 +156,12 @@ wait_ready() {
 
 # Saturation: both CPUs busy, timer pressure, some disk I/O (the flood on
 # the public link is each lab's own, between the client and n2).
-wait_ready load
+wait_ready load 120
 stress-ng --cpu 2 --timer 2 --hdd 1 --hdd-bytes 64m --temp-path "$W" -t "$((LOAD_S + 5))" \
 	--metrics-brief >"$W/stress.load" 2>&1 &
 BG="$BG $!"
 touch "$SYNC/load.go"
-wait_ready rt
+wait_ready rt "$((LOAD_S + 120))"
 # Real-time starvation: SCHED_FIFO 50 on both CPUs; ordinary tasks get the
 # kernel's leftover (RT throttling: 50 ms per second).
 stress-ng --cpu 2 --sched fifo --sched-prio 50 -t "$((RT_S + 3))" >"$W/stress.rt" 2>&1 &
