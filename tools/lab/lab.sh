@@ -366,9 +366,16 @@ main() {
 		*) die "only a node can be isolated" ;;
 		esac
 		ns_exists "$2sw" || die "no lab $2"
-		# Both links in one netlink batch: the node loses them together
-		# (within microseconds), as when it dies or its cables are pulled.
-		printf 'link set p-pub-%s %s\nlink set p-priv-%s %s\n' "$3" "$st" "$3" "$st" |
+		# Both links in one netlink batch, as when the node dies or its
+		# cables are pulled.  A veth going down takes ~1-2 ms here (an RCU
+		# grace period), so the two are not simultaneous: the private link
+		# goes first and the public one last.  The node is gone for
+		# everyone when its last link goes, and that instant is then the
+		# same for the client (whose probes use the public link) and for
+		# any failover tool's detection (hbpf's heartbeats use both links,
+		# VRRP the public one).  The other order would start the client's
+		# outage before the heartbeats stop.
+		printf 'link set p-priv-%s %s\nlink set p-pub-%s %s\n' "$3" "$st" "$3" "$st" |
 			ip -n "$2sw" -batch -
 		;;
 	pids)
