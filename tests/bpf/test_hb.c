@@ -621,13 +621,37 @@ static void test_move_request_for_owned_set_is_reported_once(void **state)
 	assert_int_equal(t_count_ev(f, HBPF_EV_MOVE_REQ, -1), 2);
 }
 
+/* The peer's kernel echoes a later HB of ours with state h: consumed. */
+static void echo_again(struct fix *f, struct t_hb *h)
+{
+	h->orig_tx_ns = t_now();
+	assert_int_equal(run_hb(f, h, NULL, NULL), XDP_DROP);
+}
+
+/* This node owns set 0 at epoch, taken from the peer for reason. */
+static void assert_took_set0(struct fix *f, uint32_t epoch, uint32_t reason)
+{
+	const struct hbpf_event *ev;
+	struct hbpf_set s;
+
+	t_get_set(f, 0, &s);
+	assert_int_equal(s.owned, 1);
+	assert_int_equal(s.owner, T_SELF);
+	assert_int_equal(s.epoch, epoch);
+	t_drain(f);
+	ev = t_find_ev(f, HBPF_EV_TAKEOVER);
+	assert_non_null(ev);
+	assert_int_equal(ev->set, 0);
+	assert_int_equal(ev->node, T_PEER);
+	assert_int_equal(ev->reason, reason);
+	assert_int_equal(ev->epoch, epoch);
+}
+
 static void test_peer_with_dead_daemon_loses_its_sets(void **state)
 {
 	struct fix *f = *state;
 	struct t_hb h = t_hb_default(HBPF_WT_ECHO, 1);
-	const struct hbpf_event *ev;
 	struct hbpf_peer peer;
-	struct hbpf_set s;
 
 	/* Alive and owning set 0 (prio 2, then us). */
 	h.owned = 1u << 0;
@@ -635,27 +659,15 @@ static void test_peer_with_dead_daemon_loses_its_sets(void **state)
 	assert_int_equal(run_hb(f, &h, NULL, NULL), XDP_DROP);
 	/* Its kernel still echoes, but its daemon stamp is 600 ms old (> 500). */
 	h.age_us = 600000;
-	h.orig_tx_ns = t_now(); /* each ECHO reflects a later HB of ours */
-	assert_int_equal(run_hb(f, &h, NULL, NULL), XDP_DROP);
+	echo_again(f, &h);
 	t_get_peer(f, T_PEER, &peer);
 	assert_int_equal(peer.state, HBPF_PEER_DAEMON_DEAD);
-	t_get_set(f, 0, &s);
-	assert_int_equal(s.owned, 1);
-	assert_int_equal(s.owner, T_SELF);
-	assert_int_equal(s.epoch, 5);
-	t_drain(f);
+	assert_took_set0(f, 5, HBPF_RS_DAEMON_DEAD); /* drains the events */
 	assert_int_equal(t_count_ev(f, HBPF_EV_PEER_DAEMON_DEAD, -1), 1);
-	ev = t_find_ev(f, HBPF_EV_TAKEOVER);
-	assert_non_null(ev);
-	assert_int_equal(ev->set, 0);
-	assert_int_equal(ev->node, T_PEER);
-	assert_int_equal(ev->reason, HBPF_RS_DAEMON_DEAD);
-	assert_int_equal(ev->epoch, 5);
 
 	/* Its daemon is fresh again: alive, announced once more. */
 	h.age_us = 1000;
-	h.orig_tx_ns = t_now();
-	assert_int_equal(run_hb(f, &h, NULL, NULL), XDP_DROP);
+	echo_again(f, &h);
 	t_get_peer(f, T_PEER, &peer);
 	assert_int_equal(peer.state, HBPF_PEER_ALIVE);
 	t_drain(f);
@@ -672,7 +684,6 @@ static void test_self_demoted_peer_sets_are_taken_at_once(void **state)
 {
 	struct fix *f = *state;
 	struct t_hb h = t_hb_default(HBPF_WT_ECHO, 1);
-	const struct hbpf_event *ev;
 	struct hbpf_peer peer;
 	struct hbpf_set s;
 
@@ -681,29 +692,18 @@ static void test_self_demoted_peer_sets_are_taken_at_once(void **state)
 	assert_int_equal(run_hb(f, &h, NULL, NULL), XDP_DROP);
 	/* Stamp 450 ms old (> demote 400, < dead 500), still claiming: kept. */
 	h.age_us = 450000;
-	h.orig_tx_ns = t_now();
-	assert_int_equal(run_hb(f, &h, NULL, NULL), XDP_DROP);
+	echo_again(f, &h);
 	t_get_set(f, 0, &s);
 	assert_int_equal(s.owned, 0);
 	assert_int_equal(s.owner, T_PEER);
 	/* Its kernel demoted it: the next packet owns nothing.  We take it. */
 	h.owned = 0;
-	h.orig_tx_ns = t_now();
-	assert_int_equal(run_hb(f, &h, NULL, NULL), XDP_DROP);
+	echo_again(f, &h);
 	t_get_peer(f, T_PEER, &peer);
 	assert_int_equal(peer.state, HBPF_PEER_ALIVE);
-	t_get_set(f, 0, &s);
-	assert_int_equal(s.owned, 1);
-	assert_int_equal(s.owner, T_SELF);
-	assert_int_equal(s.epoch, 5);
-	t_drain(f);
-	ev = t_find_ev(f, HBPF_EV_TAKEOVER);
-	assert_non_null(ev);
-	assert_int_equal(ev->node, T_PEER);
-	assert_int_equal(ev->reason, HBPF_RS_DAEMON_DEAD);
+	assert_took_set0(f, 5, HBPF_RS_DAEMON_DEAD);
 	/* More of the same takes nothing twice. */
-	h.orig_tx_ns = t_now();
-	assert_int_equal(run_hb(f, &h, NULL, NULL), XDP_DROP);
+	echo_again(f, &h);
 	t_drain(f);
 	assert_int_equal(t_count_ev(f, HBPF_EV_TAKEOVER, -1), 1);
 }
@@ -719,8 +719,7 @@ static void test_fresh_peer_release_is_not_a_takeover(void **state)
 	h.epoch[0] = 4;
 	assert_int_equal(run_hb(f, &h, NULL, NULL), XDP_DROP);
 	h.owned = 0;
-	h.orig_tx_ns = t_now();
-	assert_int_equal(run_hb(f, &h, NULL, NULL), XDP_DROP);
+	echo_again(f, &h);
 	t_get_set(f, 0, &s);
 	assert_int_equal(s.owned, 0);
 	assert_int_equal(s.owner, HBPF_NODE_NONE);
