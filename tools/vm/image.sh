@@ -7,12 +7,13 @@
 # (VM_MIRROR overrides it), debootstrap's minbase plus tools/vm/guest-packages,
 # with the stock kernel.  Its root file system is written straight into a raw
 # ext4 image by `mkfs.ext4 -d` (no loop mount); the kernel and a small initrd
-# (only the modules a q35 guest needs to find its virtio disk) are copied next
-# to it, because QEMU boots them directly (-kernel/-initrd).
+# of its own (only what a q35 guest needs to mount its virtio disk) are written
+# to its /boot and copied next to it, because QEMU boots them directly
+# (-kernel/-initrd).
 #
-# The recipe (this script, the package list, the stub init) is hashed; CACHE/stamp
-# holds the hash of the image in CACHE, and the image is rebuilt only when the
-# recipe changes.  Files are named by that hash (base-HASH.img, ...) so a run
+# The recipe (tools/vm/rootfs.sh, the package list, the stub init, the
+# initrd's init) is hashed; CACHE/stamp holds the hash of the image in CACHE,
+# and the image is rebuilt only when the recipe changes.  Files are named by that hash (base-HASH.img, ...) so a run
 # whose overlays point at an older base keeps it until the next build.
 # Prints nothing but progress on stderr; CACHE/current.env tells the files.
 set -eu
@@ -21,7 +22,7 @@ cache=${1:?usage: image.sh CACHE}
 mkdir -p "$cache"
 cache=$(cd "$cache" && pwd)
 
-hash=$(cat "$here/image.sh" "$here/guest-packages" "$here/vminit" | sha256sum | cut -c1-16)
+hash=$(cat "$here/rootfs.sh" "$here/guest-packages" "$here/vminit" "$here/initrd-init" | sha256sum | cut -c1-16)
 
 log() {
 	echo "vm image: $*" >&2
@@ -52,78 +53,40 @@ if [ -f "$cache/stamp" ] && [ "$(cat "$cache/stamp")" = "$hash" ] &&
 fi
 
 start=$(date +%s)
-MIRROR=${VM_MIRROR:-$(mirror)}
 work="$cache/build-$hash"
-root="$work/root"
 cleanup() {
-	for m in dev/pts dev proc sys; do
-		mountpoint -q "$root/$m" 2>/dev/null && umount -l "$root/$m"
+	for m in dev sys proc; do
+		mountpoint -q "$work/root/$m" 2>/dev/null && umount -l "$work/root/$m"
 	done
 	rm -rf "$work"
 }
 trap cleanup EXIT
 rm -rf "$work"
 mkdir -p "$work"
+kver=$(sh "$here/rootfs.sh" "$work" "$work/out" "${VM_MIRROR:-$(mirror)}")
+mb=$(($(stat -c %s "$work/out.img") / 1048576))
+chmod 0444 "$work/out.img"
+mv "$work/out.img" "$cache/base-$hash.img"
+mv "$work/out.initrd" "$cache/initrd-$hash"
+# A PVH ELF (vmlinux) when rootfs.sh could unpack it, else the bzImage.
+if [ "$(head -c 4 "$work/out.kernel" | od -An -tx1 | tr -d ' ')" = 7f454c46 ]; then
+	kernel="$cache/vmlinux-$hash"
+else
+	kernel="$cache/vmlinuz-$hash"
+fi
+mv "$work/out.kernel" "$kernel"
 
-pkgs=$(sed -e 's/#.*//' "$here/guest-packages" | tr -s ' \n' ',' | sed -e 's/^,//' -e 's/,$//')
-log "debootstrap bookworm from $MIRROR (recipe $hash)"
-debootstrap --variant=minbase --components=main --include="$pkgs" bookworm "$root" "$MIRROR" \
-	>"$work/debootstrap.log" 2>&1 || {
-	tail -n 30 "$work/debootstrap.log" >&2
-	log "debootstrap failed"
-	exit 1
-}
-
-# A small initrd: the stock one (MODULES=most) is ~30 MB that TCG must
-# decompress on every boot.  These are the modules a q35 guest needs to reach
-# its root disk; the real root's init loads the rest from modalias.
-cat >"$root/etc/initramfs-tools/conf.d/hbpf-vm.conf" <<'EOF'
-MODULES=list
-COMPRESS=gzip
-EOF
-cat >>"$root/etc/initramfs-tools/modules" <<'EOF'
-virtio_pci
-virtio_blk
-ext4
-EOF
-mount -t proc proc "$root/proc"
-mount -t sysfs sysfs "$root/sys"
-mount --bind /dev "$root/dev"
-chroot "$root" update-initramfs -u -k all >"$work/initramfs.log" 2>&1 || {
-	tail -n 20 "$work/initramfs.log" >&2
-	log "update-initramfs failed"
-	exit 1
-}
-umount "$root/dev" "$root/sys" "$root/proc"
-
-install -m 0755 "$here/vminit" "$root/sbin/hbpf-vminit"
-echo hbpf-vm >"$root/etc/hostname"
-printf '127.0.0.1\tlocalhost\n' >"$root/etc/hosts"
-: >"$root/etc/fstab"
-# Not needed in a guest that lives for one run.
-rm -rf "$root/var/cache/apt/archives"/*.deb "$root/var/lib/apt/lists"/* \
-	"$root/usr/share/doc" "$root/usr/share/man" "$root/usr/share/locale"
-
-kver=$(ls "$root/lib/modules" | sort -V | tail -n 1)
-cp "$root/boot/vmlinuz-$kver" "$cache/vmlinuz-$hash"
-cp "$root/boot/initrd.img-$kver" "$cache/initrd-$hash"
-# Room for hbpf, its state and logs on top of the root file system.
-mb=$(($(du -sm "$root" | cut -f1) + 512))
-rm -f "$cache/base-$hash.img"
-truncate -s "${mb}M" "$cache/base-$hash.img"
-mkfs.ext4 -q -F -L hbpf-root -d "$root" "$cache/base-$hash.img" >/dev/null
-chmod 0444 "$cache/base-$hash.img"
-
-# Drop older builds: only this one is current.
-for f in "$cache"/base-*.img "$cache"/vmlinuz-* "$cache"/initrd-*; do
+# Drop older builds, but not files a running guest has open (its overlay
+# would lose its backing file on a reboot).
+for f in "$cache"/base-*.img "$cache"/vmlinuz-* "$cache"/vmlinux-* "$cache"/initrd-*; do
 	case "$f" in
 	*"$hash"*) ;;
-	*) rm -f "$f" ;;
+	*) fuser -s "$f" 2>/dev/null || rm -f "$f" ;;
 	esac
 done
 cat >"$cache/current.env" <<EOF
 VM_BASE=$cache/base-$hash.img
-VM_KERNEL=$cache/vmlinuz-$hash
+VM_KERNEL=$kernel
 VM_INITRD=$cache/initrd-$hash
 VM_KVER=$kver
 EOF

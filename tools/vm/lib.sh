@@ -13,7 +13,7 @@
 VM_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 VM_DIR="$VM_TOP/tools/vm"
 : "${O:=build}"
-O=$(cd "$O" && pwd)
+O=$(mkdir -p "$O" && cd "$O" && pwd)
 : "${VM_CACHE:=$O/vm}"
 : "${VM_MEM:=768}"
 : "${VM_BOOT_TIMEOUT:=300}"
@@ -91,6 +91,8 @@ vm_stage_tests() {
 }
 
 # vm_define NAME KEY=VALUE...: a guest's settings, used by vm_start:
+#   host=HOSTNAME          the guest's host name (default NAME)
+#   append=ARGS            more kernel command line
 #   net=IF=ADDR/PLEN,...   addresses (kernel command line, set by the init)
 #   nics="TAP:MAC:MODEL[:OPTS] ..."  NICs in PCI order (eth0, eth1, ...)
 #   netns=NS               the namespace QEMU runs in (its taps live there)
@@ -114,8 +116,10 @@ vm_get() {
 
 # vm_qemu_args NAME: QEMU's command line for guest NAME (one word per line).
 vm_qemu_args() {
-	local name=$1 nics i=0 nic tap mac model opts
+	local name=$1 nics i=0 nic tap mac model opts host
 	nics=$(vm_get "$name" nics)
+	host=$(vm_get "$name" host)
+	host=${host:-$name}
 	cat <<EOF
 -name
 $name
@@ -137,7 +141,7 @@ $VM_KERNEL
 -initrd
 $VM_INITRD
 -append
-console=ttyS0 root=/dev/vda rw init=/sbin/hbpf-vminit panic=-1 hbpfvm.name=$name hbpfvm.net=$(vm_get "$name" net) $(vm_get "$name" append)
+console=ttyS0 root=/dev/vda rw init=/sbin/hbpf-vminit panic=-1 hbpfvm.name=$host hbpfvm.net=$(vm_get "$name" net) $(vm_get "$name" append)
 -chardev
 file,id=con,path=$VM_RUN/$name.console,append=on
 -serial
@@ -273,4 +277,140 @@ vm_kill() {
 	kill -9 "$pid" 2>/dev/null
 	wait "$pid" 2>/dev/null
 	eval "VM_PID_$1="
+}
+
+vm_set() {
+	eval "VM_${1}_$2=\$3"
+}
+
+# vm_net_up: the run's switch namespace (bridges br-pub and br-priv, where
+# the guests' taps go) and the client namespace, on br-pub by a veth.
+VM_SW="${VM_PREFIX}sw"
+VM_CL="${VM_PREFIX}c"
+VM_CLIENT_IP=198.18.0.2
+VM_VIP=198.18.0.100
+vm_net_up() {
+	local br
+	ip netns add "$VM_SW" || vm_die "cannot create netns $VM_SW"
+	VM_NETNS="$VM_NETNS $VM_SW"
+	ip netns add "$VM_CL" || vm_die "cannot create netns $VM_CL"
+	VM_NETNS="$VM_NETNS $VM_CL"
+	ip -n "$VM_SW" link set lo up
+	for br in br-pub br-priv; do
+		ip -n "$VM_SW" link add "$br" type bridge || vm_die "cannot create $br"
+		ip -n "$VM_SW" link set "$br" up
+	done
+	ip -n "$VM_SW" link add c-pub type veth peer name eth0 netns "$VM_CL" ||
+		vm_die "cannot create the client's veth"
+	ip -n "$VM_SW" link set c-pub master br-pub up
+	ip -n "$VM_CL" link set lo up
+	ip -n "$VM_CL" addr add "$VM_CLIENT_IP/24" dev eth0
+	ip -n "$VM_CL" link set eth0 up
+}
+
+# vm_tap NAME BRIDGE: a persistent tap in the switch namespace on BRIDGE (it
+# outlives a killed QEMU, so a rebooted guest finds it again).
+vm_tap() {
+	ip -n "$VM_SW" link show "$1" >/dev/null 2>&1 && return 0
+	ip -n "$VM_SW" tuntap add dev "$1" mode tap || vm_die "cannot create tap $1"
+	ip -n "$VM_SW" link set "$1" master "$2" up
+}
+
+# vm_define_node GUEST NODE ID MODEL [OPTS]: guest GUEST is hbpf node NODE
+# (hostname, addresses 198.18.0.(11+ID) on eth0/br-pub and 198.19.0.(11+ID)
+# on eth1/br-priv), both NICs of QEMU model MODEL with device options OPTS.
+vm_define_node() {
+	local guest=$1 node=$2 id=$3 model=$4 opts=${5:-} h
+	h=$(printf '%02x' $((0x11 + id)))
+	vm_tap "${node}pub" br-pub
+	vm_tap "${node}priv" br-priv
+	vm_define "$guest" host="$node" netns="$VM_SW" \
+		net="eth0=198.18.0.$((11 + id))/24,eth1=198.19.0.$((11 + id))/24" \
+		nics="${node}pub:52-54-00-12-00-$h:$model:$opts ${node}priv:52-54-00-13-00-$h:$model:$opts"
+}
+
+# vm_stage_payload: hbpf installed (make install PREFIX=/usr), the lab
+# responder, the BPF tests, the cluster's config and key: the payload disk.
+vm_stage_payload() {
+	local stage="$VM_RUN/stage"
+	mkdir -p "$stage/root/usr/lib/hbpf-vm" "$stage/root/etc/hbpf"
+	make -s -C "$VM_TOP" O="$O" install DESTDIR="$stage/root" PREFIX=/usr \
+		>"$VM_RUN/install.log" 2>&1 || {
+		cat "$VM_RUN/install.log" >&2
+		vm_die "make install failed"
+	}
+	install -m 0755 "$O/tools/hbpf-responder" "$stage/root/usr/sbin/hbpf-responder"
+	install -m 0755 "$VM_DIR/start-hbpfd" "$stage/root/usr/lib/hbpf-vm/start-hbpfd"
+	vm_stage_tests "$stage"
+	(umask 077 && "$O/hbpfctl" keygen 1 >"$stage/root/etc/hbpf/hbpf.key") ||
+		vm_die "hbpfctl keygen failed"
+	vm_write_config >"$stage/root/etc/hbpf/hbpf.conf"
+	"$O/hbpfctl" -c "$stage/root/etc/hbpf/hbpf.conf" check >"$VM_RUN/check.log" 2>&1 || true
+	vm_payload "$stage"
+}
+
+vm_write_config() {
+	cat <<EOF
+# written by tools/vm/lib.sh for the VM harness
+cluster 4343
+key-file /etc/hbpf/hbpf.key
+state-dir /var/lib/hbpf
+interval $VM_INTERVAL
+detect-mult $VM_DETECT_MULT
+daemon-deadline $VM_DAEMON_DEADLINE
+links priv pub
+
+node n0 {
+	id 0
+	public eth0
+	link priv eth1 198.19.0.11
+	link pub eth0 198.18.0.11
+}
+
+node n1 {
+	id 1
+	public eth0
+	link priv eth1 198.19.0.12
+	link pub eth0 198.18.0.12
+}
+
+set web {
+	vip $VM_VIP/24
+	nodes n0 n1
+}
+EOF
+}
+
+# vm_prober MS OUT [args]: the client's prober against the VIP (5 ms probes,
+# 500 ms reply window: an emulated node answers in ~1 ms, but may be
+# descheduled), its key=value summary to OUT.
+vm_prober() {
+	local ms=$1 out=$2
+	shift 2
+	ip netns exec "$VM_CL" "$O/tools/hbpf-prober" -q -t "$VM_VIP:7" -d "$ms" \
+		-i "${VM_PROBE_US:-5000}" -w 500 "$@" >"$out" 2>&1
+}
+
+# vm_kv FILE KEY: a value from a prober summary.
+vm_kv() {
+	sed -n "s/^$2=//p" "$1" | head -n 1
+}
+
+# vm_run_bpftests GUEST OUT: the BPF test binaries in GUEST, their output to
+# OUT; prints "P passed, F failed" (cmocka tests, all binaries) and returns
+# non-zero if any binary failed.
+vm_run_bpftests() {
+	local rc=0
+	vm_exec -t 1800 "$1" '
+		fail=0
+		for t in /usr/lib/hbpf-vm/tests/test_*; do
+			echo "== $t"
+			"$t" || { echo "!! $t exited $?"; fail=1; }
+		done
+		exit $fail' >"$2" 2>&1 || rc=$?
+	awk '
+		/^\[==========\] [0-9]+ test\(s\) run\./ { n += $2 }
+		/^\[  PASSED  \] [0-9]+ test/ { p += $4 }
+		END { printf "%d passed, %d failed\n", p, n - p }' "$2"
+	return "$rc"
 }

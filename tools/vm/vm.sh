@@ -7,6 +7,7 @@
 #                    when the recipe changes)
 #   vm.sh bpftest    boot one guest on the stock Debian 12 kernel and run the
 #                    BPF test binaries of the build dir O in it
+#   vm.sh boot       boot one guest, print its boot time and kernel, stop it
 #   vm.sh run        the whole suite (make vmtest): tools/vm/vmtest.sh
 #
 # Environment: O (build dir, default build), VM_CACHE (default $O/vm),
@@ -19,7 +20,7 @@ set -eu
 # bpftest: one guest, no NICs; prints each binary's output and a summary
 # line per binary; fails if any test binary fails.
 cmd_bpftest() {
-	local stage out rc=0 kver
+	local stage out rc=0 kver sum
 	vm_setup
 	stage="$VM_RUN/stage"
 	mkdir -p "$stage/root"
@@ -32,17 +33,25 @@ cmd_bpftest() {
 	kver=$(vm_exec bpf 'uname -r')
 	vm_log "guest up in $(vm_boot_ms bpf) ms, kernel $kver"
 	out="$VM_RUN/bpftest.out"
-	vm_exec -t 1200 bpf '
-		pass=0 fail=0
-		for t in /usr/lib/hbpf-vm/tests/test_*; do
-			echo "== $t"
-			if "$t"; then pass=$((pass + 1)); else echo "!! $t exited $?"; fail=$((fail + 1)); fi
-		done
-		echo "bpftest: $pass binaries passed, $fail failed on $(uname -r)"
-		[ "$fail" = 0 ]' >"$out" 2>&1 || rc=$?
+	sum=$(vm_run_bpftests bpf "$out") || rc=$?
 	cat "$out"
-	[ "$rc" = 0 ] || vm_die "BPF tests failed on $kver (rc $rc)"
+	echo "bpftest: $sum on $kver"
+	[ "$rc" = 0 ] || vm_die "BPF tests failed on $kver"
 	vm_log "BPF tests passed on $kver"
+}
+
+cmd_boot() {
+	local stage
+	vm_setup
+	stage="$VM_RUN/stage"
+	mkdir -p "$stage/root"
+	vm_payload "$stage"
+	vm_define boot
+	vm_start boot
+	vm_wait_ready boot
+	echo "boot: guest ready in $(vm_boot_ms boot) ms (QEMU start to init ready)," \
+		"kernel $(vm_exec boot 'uname -r')"
+	grep -o 'HBPF-VM-READY.*' "$VM_RUN/boot.console"
 }
 
 case "${1:-}" in
@@ -51,9 +60,10 @@ image)
 	exec sh "$VM_DIR/image.sh" "$VM_CACHE"
 	;;
 bpftest) cmd_bpftest ;;
+boot) cmd_boot ;;
 run) exec bash "$VM_DIR/vmtest.sh" ;;
 *)
-	echo "usage: vm.sh image|bpftest|run" >&2
+	echo "usage: vm.sh image|bpftest|boot|run" >&2
 	exit 2
 	;;
 esac

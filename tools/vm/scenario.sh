@@ -1,0 +1,295 @@
+# SPDX-License-Identifier: GPL-2.0-only
+# The phases of `make vmtest` (sourced by tools/vm/vmtest.sh, which defines
+# check and the timers).  Guests n0 and n1 are hbpf nodes n0 and n1.
+
+: "${VM_OUTAGE_MAX_MS:=2000}"
+: "${VM_JOIN_TIMEOUT:=240}"
+: "${VM_HOLD_S:=10}"
+
+# sets_line GUEST [TIMEOUT]: "STATE OWNED" of set web on GUEST, from
+# hbpfctl sets; "down -" when the guest does not answer, "nomaps -" when
+# hbpfctl finds no maps (no daemon has loaded them yet).
+sets_line() {
+	local out rc=0
+	out=$(vm_exec -t "${2:-15}" "$1" 'hbpfctl sets' 2>/dev/null) || rc=$?
+	case "$rc" in
+	0) echo "$out" | awk '$1 == "web" { print $2, $3; f = 1 } END { if (!f) print "none -" }' ;;
+	124 | 125) echo "down -" ;;
+	*) echo "nomaps -" ;;
+	esac
+}
+
+# owner: the guest whose daemon has web online and whose kernel owns it,
+# when exactly one does.
+owner() {
+	local g n=0 who=""
+	for g in n0 n1; do
+		vm_alive "$g" || continue
+		if [ "$(sets_line "$g")" = "online yes" ]; then
+			who=$g
+			n=$((n + 1))
+		fi
+	done
+	[ "$n" = 1 ] && echo "$who"
+}
+
+# alive_peer GUEST: GUEST's daemon sees its peer alive.
+alive_peer() {
+	vm_exec -t 10 "$1" 'hbpfctl peers' 2>/dev/null | grep -q -w alive
+}
+
+# xdp_mode GUEST IF: native, generic, offload or none (from ip -d link).
+xdp_mode() {
+	local m
+	m=$(vm_exec "$1" "ip -d link show dev $2" | grep -o 'prog/xdp[a-z]*' | head -n 1)
+	case "$m" in
+	prog/xdp) echo native ;;
+	prog/xdpgeneric) echo generic ;;
+	prog/xdpoffload) echo offload ;;
+	*) echo none ;;
+	esac
+}
+
+# daemon_log GUEST [N]: the last N lines of GUEST's hbpfd log.
+daemon_log() {
+	tail -n "${2:-15}" "$VM_RUN/$1.hbpfd.log" 2>/dev/null | sed "s/^/    $1| /"
+}
+
+phase_bpftests() {
+	local sum rc=0
+	sum=$(vm_run_bpftests n0 "$VM_RUN/bpftest.out") || rc=$?
+	if [ "$rc" = 0 ]; then
+		check ok "a. BPF tests on $KVER: $sum"
+	else
+		check FAIL "a. BPF tests on $KVER: $sum (output: $VM_RUN/bpftest.out)"
+		grep -m 3 -E 'infinite loop|failed to load|^\[  FAILED|^\[  ERROR' "$VM_RUN/bpftest.out" |
+			sed 's/^/    /'
+	fi
+}
+
+# wait_cluster G0 G1 TIMEOUT_S: both daemons see each other and exactly one
+# node has the set online.
+wait_cluster() {
+	local until=$(($(vm_now_ms) + $3 * 1000))
+	while [ "$(vm_now_ms)" -lt "$until" ]; do
+		alive_peer "$1" && alive_peer "$2" && [ -n "$(owner)" ] && return 0
+		vm_alive "$1" && vm_alive "$2" || return 1
+		sleep 1
+	done
+	return 1
+}
+
+# nic_modes G...: "G:IF=MODE ..." for eth0 and eth1 of each guest.
+nic_modes() {
+	local g i out=""
+	for g in "$@"; do
+		for i in eth0 eth1; do
+			out="$out $g:$i=$(xdp_mode "$g" "$i")"
+		done
+	done
+	echo "${out# }"
+}
+
+phase_cluster() {
+	local t0 modes g
+	t0=$(vm_now_ms)
+	vm_exec n0 /usr/lib/hbpf-vm/start-hbpfd
+	vm_exec n1 /usr/lib/hbpf-vm/start-hbpfd
+	if ! wait_cluster n0 n1 120; then
+		check FAIL "b. hbpfd: no cluster within 120 s (n0: $(sets_line n0), n1: $(sets_line n1))"
+		daemon_log n0
+		daemon_log n1
+		return 1
+	fi
+	check ok "b. hbpfd on n0 and n1: cluster formed in $((($(vm_now_ms) - t0) / 1000)) s, $(owner) owns web"
+	modes=$(nic_modes n0 n1)
+	for g in n0 n1; do
+		vm_exec "$g" 'hbpfctl status' >"$VM_RUN/$g.status" 2>&1
+	done
+	case " $modes " in
+	*=generic* | *=none*) check FAIL "b. XDP mode on virtio-net (want native everywhere): $modes" ;;
+	*) check ok "b. XDP mode on virtio-net: $modes" ;;
+	esac
+}
+
+# check_answers FILE WHAT WANT_NODES: the prober's summary in FILE says
+# exactly WANT_NODES answered (space-separated sequence) and never two at once.
+probe_text() {
+	echo "answers $(vm_kv "$1" sequence), probes $(vm_kv "$1" probes)," \
+		"lost $(vm_kv "$1" lost), outage $(vm_kv "$1" outage_ms) ms, dual $(vm_kv "$1" dual)"
+}
+
+phase_reach() {
+	local f="$VM_RUN/reach.probe" own
+	own=$(owner)
+	vm_prober 1000 "$VM_RUN/warmup.probe" || true
+	vm_prober 3000 "$f" || true
+	if [ "$(vm_kv "$f" last)" = "$own" ] && [ "$(vm_kv "$f" nodes)" = 1 ] &&
+		[ "$(vm_kv "$f" lost)" = 0 ]; then
+		check ok "c. client reaches the VIP: $own answers ($(probe_text "$f"))"
+	else
+		check FAIL "c. client reaching the VIP (owner $own): $(probe_text "$f")"
+		daemon_log "$own"
+	fi
+}
+
+# watch_rejoin DEAD SURVIVOR OUT: while DEAD boots and joins, sample set web
+# on both nodes about every second into OUT, one line each:
+#   SECONDS SURVIVOR_STATE SURVIVOR_OWNED DEAD_STATE DEAD_OWNED
+# and return once both see each other alive and VM_HOLD_S more seconds have
+# passed, or after VM_JOIN_TIMEOUT.  Prints the seconds from QEMU start to
+# joined (nothing if it never joined).
+watch_rejoin() {
+	local dead=$1 surv=$2 out=$3 t0 joined="" until now sd ss off
+	t0=$(vm_now_ms)
+	until=$((t0 + VM_JOIN_TIMEOUT * 1000))
+	eval "off=\$VM_CONOFF_$dead"
+	: >"$out"
+	while now=$(vm_now_ms) && [ "$now" -lt "$until" ]; do
+		ss=$(sets_line "$surv" 5)
+		# Until the dead node's init is up nothing there can answer.
+		if tail -c +$((off + 1)) "$VM_RUN/$dead.console" | grep -q "HBPF-VM-READY"; then
+			sd=$(sets_line "$dead" 5)
+		else
+			sd="booting -"
+		fi
+		echo "$(((now - t0) / 1000)) $ss $sd" >>"$out"
+		if [ -z "$joined" ] && [ "$sd" != "booting -" ] && alive_peer "$dead" &&
+			alive_peer "$surv"; then
+			joined=$(((now - t0) / 1000))
+			until=$((now + VM_HOLD_S * 1000))
+		fi
+		sleep 1
+	done
+	echo "$joined"
+}
+
+# bad_samples FILE: the samples of watch_rejoin in which the survivor did not
+# hold web or the rebooting node claimed it in any way.
+bad_samples() {
+	awk '!($2 == "online" && $3 == "yes" && $5 != "yes" &&
+		$4 ~ /^(booting|down|nomaps|none|offline|\?|unknown)$/)' "$1"
+}
+
+phase_death() {
+	local i=$1 own surv f g t0 joined bad w
+	own=$(owner)
+	if [ -z "$own" ]; then
+		check FAIL "d$i. no single owner before the node death (n0: $(sets_line n0), n1: $(sets_line n1))"
+		return 1
+	fi
+	[ "$own" = n0 ] && surv=n1 || surv=n0
+	f="$VM_RUN/death$i.probe"
+	vm_prober 15000 "$f" &
+	g=$!
+	sleep 3
+	vm_kill "$own"
+	DEATHS_DONE=$((${DEATHS_DONE:-0} + 1))
+	wait "$g" || true
+	if [ "$(vm_kv "$f" first)" = "$own" ] && [ "$(vm_kv "$f" last)" = "$surv" ] &&
+		[ "$(vm_kv "$f" dual)" = 0 ] &&
+		awk -v o="$(vm_kv "$f" outage_ms)" -v m="$VM_OUTAGE_MAX_MS" 'BEGIN { exit !(o <= m) }'; then
+		check ok "d$i. node death ($own's QEMU killed): client-observed outage" \
+			"$(vm_kv "$f" outage_ms) ms, $surv took over ($(probe_text "$f"))"
+	else
+		check FAIL "d$i. node death ($own's QEMU killed; want $own then $surv, outage <=" \
+			"$VM_OUTAGE_MAX_MS ms): $(probe_text "$f")"
+		daemon_log "$surv"
+	fi
+	OUTAGES="${OUTAGES:-}${OUTAGES:+ }$(vm_kv "$f" outage_ms)"
+
+	# The dead node reboots on its own disk (its held file says it had web)
+	# and must stay quiet while it boots and joins.
+	t0=$(vm_now_ms)
+	w="$VM_RUN/rejoin$i.probe"
+	vm_start "$own"
+	vm_prober $((VM_JOIN_TIMEOUT * 1000 + 20000)) "$w" &
+	g=$!
+	joined=$(watch_rejoin "$own" "$surv" "$VM_RUN/rejoin$i.samples")
+	kill -INT "$g" 2>/dev/null
+	wait "$g" || true
+	vm_wait_ready "$own"
+	bad=$(bad_samples "$VM_RUN/rejoin$i.samples" | wc -l)
+	if [ -z "$joined" ]; then
+		check FAIL "d$i. $own rebooted (boot $(vm_boot_ms "$own") ms) but did not join within" \
+			"$VM_JOIN_TIMEOUT s"
+		tail -n 3 "$VM_RUN/rejoin$i.samples" | sed 's/^/    /'
+		daemon_log "$own"
+		daemon_log "$surv"
+		return 1
+	fi
+	if [ "$bad" = 0 ] && [ "$(vm_kv "$w" nodes)" = 1 ] && [ "$(vm_kv "$w" last)" = "$surv" ] &&
+		[ "$(vm_kv "$w" dual)" = 0 ]; then
+		check ok "d$i. $own rebooted (boot $(vm_boot_ms "$own") ms), joined after $joined s and" \
+			"stayed quiet: $surv kept web in all $(wc -l <"$VM_RUN/rejoin$i.samples") samples" \
+			"($(probe_text "$w"))"
+	else
+		check FAIL "d$i. $own rebooted and joined after $joined s but did not stay quiet:" \
+			"$bad bad samples of $(wc -l <"$VM_RUN/rejoin$i.samples"); client: $(probe_text "$w")"
+		echo "    (seconds $surv-state $surv-owned $own-state $own-owned)"
+		bad_samples "$VM_RUN/rejoin$i.samples" | head -n 5 | sed 's/^/    /'
+	fi
+	BOOTS="${BOOTS:-}${BOOTS:+ }$(vm_boot_ms "$own")"
+}
+
+phase_end() {
+	local f="$VM_RUN/end.probe"
+	vm_prober 3000 "$f" || true
+	if [ "$(vm_kv "$f" nodes)" = 1 ] && [ "$(vm_kv "$f" dual)" = 0 ] &&
+		[ "$(vm_kv "$f" lost)" = 0 ]; then
+		check ok "e. at the end one node answers: $(vm_kv "$f" last) ($(probe_text "$f"))"
+	else
+		check FAIL "e. at the end: $(probe_text "$f")"
+	fi
+	check info "outages of the node deaths (ms): ${OUTAGES:-none}; reboots (ms): ${BOOTS:-none}"
+	timers_held
+}
+
+# timers_held: with timers the emulated nodes hold, a peer is declared dead
+# once per node death and never otherwise (hbpfd logs "peer X dead: silent
+# for ..." or "peer X: kernel alive but daemon stale or gone").
+timers_held() {
+	local n
+	n=$(cat "$VM_RUN/n0.hbpfd.log" "$VM_RUN/n1.hbpfd.log" 2>/dev/null |
+		grep -c -e 'peer [^ ]* dead:' -e 'daemon stale or gone' || true)
+	if [ "$n" = "$DEATHS_DONE" ]; then
+		check ok "timers held: $n peer-death declarations for $DEATHS_DONE node deaths"
+	else
+		check FAIL "timers: $n peer-death declarations for $DEATHS_DONE node deaths:"
+		grep -h -e 'peer [^ ]* dead:' -e 'daemon stale or gone' "$VM_RUN/n0.hbpfd.log" \
+			"$VM_RUN/n1.hbpfd.log" | head -n 8 |
+			sed 's/^/    /'
+	fi
+}
+
+# variant NAME0 OPTS0 MODEL0 NAME1 OPTS1 MODEL1: a fresh two-node cluster
+# (new disks) with these NICs; the XDP mode each ends up in, and who answers.
+variant() {
+	local d0=$1 m0=$2 o0=$3 d1=$4 m1=$5 o1=$6 f modes
+	vm_define_node "v$d0" n0 0 "$m0" "$o0"
+	vm_define_node "v$d1" n1 1 "$m1" "$o1"
+	vm_start "v$d0"
+	vm_start "v$d1"
+	vm_wait_ready "v$d0"
+	vm_wait_ready "v$d1"
+	vm_exec "v$d0" /usr/lib/hbpf-vm/start-hbpfd
+	vm_exec "v$d1" /usr/lib/hbpf-vm/start-hbpfd
+	sleep 10
+	modes=$(nic_modes "v$d0" "v$d1")
+	f="$VM_RUN/variant-$d0-$d1.probe"
+	vm_prober 3000 "$f" || true
+	check info "f. n0 $d0 + n1 $d1: XDP $modes; n0 [$(sets_line "v$d0")]," \
+		"n1 [$(sets_line "v$d1")]; client: $(probe_text "$f")"
+	grep -h -i 'xdp' "$VM_RUN/v$d0.hbpfd.log" "$VM_RUN/v$d1.hbpfd.log" 2>/dev/null |
+		head -n 6 | sed 's/^/    /'
+	vm_kill "v$d0"
+	vm_kill "v$d1"
+}
+
+phase_variants() {
+	variant offloads-off virtio-net-pci \
+		guest_tso4=off,guest_tso6=off,guest_ecn=off,guest_ufo=off,guest_csum=off \
+		e1000 e1000 ""
+	variant fixed-offloads virtio-net-pci ctrl_guest_offloads=off \
+		default virtio-net-pci ""
+}
