@@ -118,14 +118,17 @@ static __always_inline const struct hbpf_key *wire_key(__u32 keyid)
 }
 
 /*
- * Replay check against the window of the packet's (peer, link).  An HB must
- * be newer than the last accepted one: a larger boot (the peer's daemon
- * restarted), or the same boot and a larger seq.  An ECHO must carry one of
- * our own send times that is not in the future, at most 2 * detect old
- * (older could not prove the peer alive now) and newer than the last ECHO.
+ * Replay check against the window of the packet's (peer, link): 0 when the
+ * packet is fresh, else the drop reason.  An HB must be newer than the last
+ * accepted one: a larger boot (the peer's daemon restarted), or the same boot
+ * and a larger seq.  An ECHO must carry one of our own send times that is not
+ * in the future and newer than the last ECHO (else it is a replay), and at
+ * most 2 * detect old: an older one could not prove the peer alive now.  That
+ * last case is a late echo (a slow or loaded path, a descheduled VM), not an
+ * attack, and is counted apart, as stale_echo.
  */
-static __always_inline int wire_replayed(const struct hbpf_cfg *cfg, const struct hbpf_wire *w,
-					 const struct hbpf_win *win, __u64 now)
+static __always_inline __u32 wire_replayed(const struct hbpf_cfg *cfg, const struct hbpf_wire *w,
+					   const struct hbpf_win *win, __u64 now)
 {
 	__u64 boot, tx;
 	__u32 seq;
@@ -133,10 +136,16 @@ static __always_inline int wire_replayed(const struct hbpf_cfg *cfg, const struc
 	if (w->type == HBPF_WT_HB) {
 		boot = bpf_be64_to_cpu(W64(w, boot));
 		seq = bpf_ntohl(W32(w, seq));
-		return boot < win->boot || (boot == win->boot && seq <= win->seq);
+		if (boot < win->boot || (boot == win->boot && seq <= win->seq))
+			return HBPF_DROP_REPLAY;
+		return 0;
 	}
 	tx = bpf_be64_to_cpu(W64(w, orig_tx_ns));
-	return tx > now || now - tx > 2 * cfg->detect_ns || tx <= win->echo_tx_ns;
+	if (tx > now || tx <= win->echo_tx_ns)
+		return HBPF_DROP_REPLAY;
+	if (now - tx > 2 * cfg->detect_ns)
+		return HBPF_DROP_STALE_ECHO;
+	return 0;
 }
 
 /* Move the window past an accepted packet. */
@@ -589,8 +598,9 @@ static __always_inline int hb_rx(struct xdp_md *ctx, const struct hbpf_cfg *cfg,
 	if (!peer || !lnk || !win)
 		return XDP_DROP;
 	now = bpf_ktime_get_ns();
-	if (wire_replayed(cfg, w, win, now))
-		return xdp_drop(HBPF_DROP_REPLAY);
+	bad = wire_replayed(cfg, w, win, now);
+	if (bad)
+		return xdp_drop(bad);
 	wire_window(w, win);
 	flags = bpf_ntohl(W32(w, flags));
 	age = bpf_ntohl(W32(w, daemon_age_us));
