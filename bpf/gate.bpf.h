@@ -7,8 +7,6 @@
 #ifndef HBPF_GATE_BPF_H
 #define HBPF_GATE_BPF_H
 
-#define STALE_ARP_GAP_NS (100 * NSEC_PER_MSEC) /* at most one re-announce request per set */
-
 /* The set a VIP belongs to (and its id in *sid), or NULL. */
 static __always_inline struct hbpf_set *vip_set(__be32 addr, __u32 *sid)
 {
@@ -31,13 +29,8 @@ static __always_inline struct hbpf_set *vip_set(__be32 addr, __u32 *sid)
  */
 static __always_inline void stale_arp(struct hbpf_set *set, __u32 s)
 {
-	__u64 now = bpf_ktime_get_ns();
-
 	count_stat(HBPF_STAT_STALE_ARP);
-	if (set->garp_req_ns && now - set->garp_req_ns < STALE_ARP_GAP_NS)
-		return;
-	set->garp_req_ns = now;
-	emit(HBPF_EV_STALE_ARP, 0, HBPF_NODE_NONE, s, set->epoch, 0, now);
+	set_reannounce(set, s, bpf_ktime_get_ns());
 }
 
 /* Hand a frame sent to an owned VMAC to the stack under the interface's MAC. */

@@ -105,11 +105,18 @@ static __always_inline int wire_mac(const struct sip *s, const void *data, __u32
 	return 0;
 }
 
-/* The key a packet names: keyid 0 or one in no slot has none. */
+/*
+ * The key a packet names: keyid 0 or one in no slot has none.  Unrolled: the
+ * slot index has its address taken (it lives on the stack), and the 6.1
+ * verifier, which does not track a spilled counter precisely, takes the
+ * rolled loop for one that never ends ("infinite loop detected").
+ */
 static __always_inline const struct hbpf_key *wire_key(__u32 keyid)
 {
+#pragma clang loop unroll(full)
 	for (__u32 i = 0; i < HBPF_MAX_KEYS; i++) {
-		const struct hbpf_key *k = bpf_map_lookup_elem(&keys, &i);
+		__u32 slot = i;
+		const struct hbpf_key *k = bpf_map_lookup_elem(&keys, &slot);
 
 		if (k && keyid && k->keyid == keyid)
 			return k;
@@ -327,6 +334,13 @@ __noinline int sync_owned(struct xdp_md *ctx, const struct sync_args *a)
 			 * demoted by its own stale-daemon watchdog. */
 			if (set->owner == p && !a->stale)
 				set->owner = HBPF_NODE_NONE;
+			/* p gave up a set this node owns: it yielded to our
+			 * higher epoch (a healed partition, a flap).  While both
+			 * answered, the switch may have learnt the VMAC on p's
+			 * port, and clients that know the VMAC send nothing that
+			 * would teach it back: announce the set again. */
+			if (set->owned && (prev & bit))
+				set_reannounce(set, s, a->now);
 			continue;
 		}
 		ep = slot & HBPF_WIRE_EPOCH_MASK;

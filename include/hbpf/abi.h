@@ -184,6 +184,9 @@ _Static_assert(sizeof(struct hbpf_key) == 24, "hbpf_key layout");
 #define HBPF_SF_FENCED                                                \
 	(1u << 2) /* has disk groups: the daemon fences (acquires the \
 		   * lease) before the kernel may own it */
+#define HBPF_SF_DAMPENED                                                \
+	(1u << 3) /* moved dampen-count times within the window: a lost \
+		   * peer's set is the daemon's to take (after a hold-down) */
 
 /*
  * "sets" (ARRAY, HBPF_MAX_SETS entries, BPF_F_MMAPABLE, key = set id):
