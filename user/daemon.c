@@ -17,6 +17,7 @@
 
 #include "daemon.h"
 #include "log.h"
+#include "margin.h"
 
 #define HANDOFF_HOLD_NS 2000000000ull /* how long a handoff/move is announced */
 #define USABLE_PERIOD_NS 20000000ull  /* how often node usability is sampled */
@@ -250,6 +251,52 @@ static void usable_tick(struct daemon *d, uint64_t now)
 			d->usable_ns[id] = 0;
 		else if (!d->usable_ns[id])
 			d->usable_ns[id] = now;
+	}
+}
+
+#define MARGIN_FIRST_NS (2ull * 1000000000ull)	/* first look, after start */
+#define MARGIN_PERIOD_NS (5ull * 1000000000ull) /* then every so often */
+#define MARGIN_FRESH_NS (10ull * 1000000000ull) /* a link silent longer says nothing */
+
+/* Judge every link this node hears against the timers; log each change. */
+static void margin_tick(struct daemon *d, uint64_t now)
+{
+	uint64_t interval = (uint64_t)d->cfg.interval_ms * 1000000ull;
+	int fd = kern_map_fd(&d->k, "links"), i, l;
+	char buf[320];
+
+	if (!d->margin_check_ns)
+		d->margin_check_ns = now + MARGIN_FIRST_NS;
+	if (now < d->margin_check_ns || fd < 0)
+		return;
+	d->margin_check_ns = now + MARGIN_PERIOD_NS;
+	for (i = 0; i < d->cfg.nnodes; i++) {
+		int id = d->cfg.nodes[i].id;
+
+		if (id == d->self)
+			continue;
+		for (l = 0; l < d->cfg.nlinks; l++) {
+			__u32 key = (__u32)(id * HBPF_MAX_LINKS + l);
+			uint64_t bit = 1ull << key;
+			struct hbpf_link lnk;
+			struct margin m;
+
+			if (bpf_map_lookup_elem(fd, &key, &lnk) || !lnk.rx || !lnk.echo_rx ||
+			    now - lnk.last_seen_ns > MARGIN_FRESH_NS)
+				continue;
+			margin_judge(interval, d->cfg.detect_mult, lnk.rtt_avg_ns, lnk.jitter_ns,
+				     &m);
+			if (m.tight == !!(d->margin_tight & bit))
+				continue;
+			d->margin_tight ^= bit;
+			margin_format(&m, lnk.rtt_avg_ns, lnk.jitter_ns, buf, sizeof(buf));
+			if (m.tight)
+				log_warnx("link %s to %s: %s", d->cfg.link_names[l],
+					  node_name(d, id), buf);
+			else
+				log_info("link %s to %s: %s again", d->cfg.link_names[l],
+					 node_name(d, id), buf);
+		}
 	}
 }
 
@@ -559,6 +606,7 @@ void daemon_tick(struct daemon *d, uint64_t now)
 
 	d->k.local->stamp_ns = now;
 	usable_tick(d, now);
+	margin_tick(d, now);
 	/* Start-up rounds (resume, then priority) and tie-breaker claims. */
 	claim_tick(d, now);
 	for (i = 0; i < d->cfg.nsets; i++) {

@@ -131,6 +131,10 @@ struct daemon {
 	/* since when each node id has been usable (peer_usable), 0 = not now */
 	uint64_t usable_ns[HBPF_MAX_NODES];
 	uint64_t usable_check_ns;
+	/* timer margin (daemon.c): next check, and the links judged too tight
+	 * (bit peer * HBPF_MAX_LINKS + link) */
+	uint64_t margin_check_ns;
+	uint64_t margin_tight;
 	/* watches */
 	struct watch sig_w, tick_w, ring_w, ctl_w, nl_w;
 	int ctl_fd;
