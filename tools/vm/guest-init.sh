@@ -17,6 +17,8 @@
 #   host -> guest:  "<id> <base64 of a shell script>\n"
 #   guest -> host:  "@@HBPF-OUT <id>\n" <base64 of its stdout+stderr> "@@HBPF-END <id> <rc>\n"
 #
+# Commands run concurrently; each answers when it is done.
+#
 # The guest's sysctls are left at their defaults: hbpf must work with them.
 # Kernel command line parameters (all optional):
 #   hbpfvm.name=NAME            hostname and hbpfd's node name
@@ -95,24 +97,33 @@ read -r kver </proc/sys/kernel/osrelease
 say "HBPF-VM-READY $vm_name uptime=$up kernel=$kver"
 
 # The command server.  One port open (a virtio port allows one opener), read
-# and written through fd 3.  PID 1 must never exit, hence the outer loop.
-# A command that leaves a process running redirects its output itself
-# (/run/vmout is rewritten by the next command).
+# and written through fd 3.  Each command runs in the background, so that
+# the host can look into a guest while a long command (the BPF tests) runs;
+# answers are written one at a time under a lock, so that they never
+# interleave.  PID 1 must never exit, hence the outer loop.
+mkdir -p /run/vm
 while :; do
 	exec 3<>"$ctl"
 	while IFS=' ' read -r id b64 <&3; do
 		[ -n "$id" ] || continue
-		if ! printf '%s' "$b64" | base64 -d >/run/vmcmd 2>/dev/null; then
-			printf '@@HBPF-OUT %s\n@@HBPF-END %s 126\n' "$id" "$id" >&3
-			continue
-		fi
-		(cd / && exec sh /run/vmcmd) </dev/null >/run/vmout 2>&1
-		rc=$?
-		{
-			printf '@@HBPF-OUT %s\n' "$id"
-			base64 /run/vmout
-			printf '@@HBPF-END %s %d\n' "$id" "$rc"
-		} >&3
+		(
+			f=/run/vm/$id
+			if printf '%s' "$b64" | base64 -d >"$f.sh" 2>/dev/null; then
+				(cd / && exec sh "$f.sh") </dev/null >"$f.out" 2>&1
+				rc=$?
+			else
+				rc=126
+				: >"$f.out"
+			fi
+			{
+				flock 4
+				printf '@@HBPF-OUT %s\n' "$id"
+				base64 "$f.out"
+				printf '@@HBPF-END %s %d\n' "$id" "$rc"
+			} 4>/run/vm/lock >&3
+			rm -f "$f.sh" "$f.out"
+		) &
+		jobs >/dev/null # reaps the finished ones (dash)
 	done
 	exec 3<&-
 	sleep 1

@@ -58,8 +58,12 @@ vm_cleanup() {
 	for ns in $VM_NETNS; do
 		ip netns del "$ns" 2>/dev/null
 	done
-	if [ -n "${VM_KEEP:-}" ] || { [ "$rc" -ne 0 ] && [ -n "${VM_KEEP_FAILED:-}" ]; }; then
+	# A failed run keeps its logs (not its disks) for the report.
+	if [ -n "${VM_KEEP:-}" ]; then
 		vm_log "kept $VM_RUN"
+	elif [ "$rc" -ne 0 ]; then
+		rm -rf "$VM_RUN"/*.qcow2 "$VM_RUN/payload.img" "$VM_RUN/stage"
+		vm_log "logs of the failed run kept in $VM_RUN"
 	else
 		rm -rf "$VM_RUN"
 	fi
@@ -185,7 +189,7 @@ vm_start() {
 		args+=("$line")
 	done < <(vm_qemu_args "$name")
 	eval "VM_CONOFF_$name=$(stat -c %s "$VM_RUN/$name.console")"
-	eval "VM_T0_$name=$(vm_now_ms)"
+	eval "VM_T0_$name=$(vm_now_ms) VM_BOOT_MS_$name="
 	if [ -n "$ns" ]; then
 		ip netns exec "$ns" qemu-system-x86_64 "${args[@]}" >>"$VM_RUN/$name.qemu.log" 2>&1 &
 	else
@@ -216,7 +220,7 @@ vm_wait_ready() {
 	eval "off=\$VM_CONOFF_$name t0=\$VM_T0_$name"
 	until=$(($(vm_now_ms) + VM_BOOT_TIMEOUT * 1000))
 	while [ "$(vm_now_ms)" -lt "$until" ]; do
-		if tail -c +$((off + 1)) "$VM_RUN/$name.console" | grep -q "HBPF-VM-READY $name "; then
+		if tail -c +$((off + 1)) "$VM_RUN/$name.console" | grep -q "HBPF-VM-READY "; then
 			eval "VM_BOOT_MS_$name=$(($(vm_now_ms) - t0))"
 			return 0
 		fi
@@ -277,6 +281,7 @@ vm_kill() {
 	kill -9 "$pid" 2>/dev/null
 	wait "$pid" 2>/dev/null
 	eval "VM_PID_$1="
+	return 0
 }
 
 vm_set() {
@@ -391,26 +396,68 @@ vm_prober() {
 		-i "${VM_PROBE_US:-5000}" -w 500 "$@" >"$out" 2>&1
 }
 
+# vm_prober_bg MS OUT: the prober in the background; VM_PROBER_PID is the
+# prober itself (ip netns exec execs it), so that a SIGTERM ends it early
+# with its summary.
+vm_prober_bg() {
+	ip netns exec "$VM_CL" "$O/tools/hbpf-prober" -q -t "$VM_VIP:7" -d "$1" \
+		-i "${VM_PROBE_US:-5000}" -w 500 >"$2" 2>&1 &
+	VM_PROBER_PID=$!
+}
+
 # vm_kv FILE KEY: a value from a prober summary.
 vm_kv() {
 	sed -n "s/^$2=//p" "$1" | head -n 1
 }
 
-# vm_run_bpftests GUEST OUT: the BPF test binaries in GUEST, their output to
-# OUT; prints "P passed, F failed" (cmocka tests, all binaries) and returns
-# non-zero if any binary failed.
+# vm_run_bpftests OUT GUEST...: the BPF test binaries, shared out among the
+# GUESTs (each takes the next binary when it is done with one: a TCG guest
+# has one vCPU, the host two), all output to OUT in the binaries' order.
+# Prints "P passed, F failed" (cmocka tests of all binaries) and returns
+# non-zero if any binary failed or did not finish.
 vm_run_bpftests() {
-	local rc=0
-	vm_exec -t 1800 "$1" '
-		fail=0
-		for t in /usr/lib/hbpf-vm/tests/test_*; do
-			echo "== $t"
-			"$t" || { echo "!! $t exited $?"; fail=1; }
-		done
-		exit $fail' >"$2" 2>&1 || rc=$?
+	local out=$1 g t rc=0 pids=""
+	shift
+	ls "$VM_RUN/stage/root/usr/lib/hbpf-vm/tests" >"$VM_RUN/bpfq"
+	for g in "$@"; do
+		bpf_worker "$g" &
+		pids="$pids $!"
+	done
+	for g in $pids; do
+		wait "$g" || rc=1
+	done
+	: >"$out"
+	while read -r t; do
+		cat "$VM_RUN/bpf.$t.out" >>"$out" 2>/dev/null
+		[ -f "$VM_RUN/bpf.$t.ok" ] || rc=1
+	done < <(ls "$VM_RUN/stage/root/usr/lib/hbpf-vm/tests")
 	awk '
 		/^\[==========\] [0-9]+ test\(s\) run\./ { n += $2 }
 		/^\[  PASSED  \] [0-9]+ test/ { p += $4 }
-		END { printf "%d passed, %d failed\n", p, n - p }' "$2"
+		END { printf "%d passed, %d failed\n", p, n - p }' "$out"
 	return "$rc"
+}
+
+# bpf_worker GUEST: run test binaries from the queue $VM_RUN/bpfq in GUEST
+# until it is empty.
+bpf_worker() {
+	local g=$1 t r t0
+	while :; do
+		t=$({
+			flock 9
+			head -n 1 "$VM_RUN/bpfq"
+			sed -i 1d "$VM_RUN/bpfq"
+		} 9>"$VM_RUN/bpfq.lock")
+		[ -n "$t" ] || return 0
+		r=0
+		t0=$(vm_now_ms)
+		vm_exec -t 1800 "$g" "echo '== $t (in $g)'; /usr/lib/hbpf-vm/tests/$t" \
+			>"$VM_RUN/bpf.$t.out" 2>&1 || r=$?
+		if [ "$r" = 0 ]; then
+			touch "$VM_RUN/bpf.$t.ok"
+		else
+			echo "!! $t exited $r" >>"$VM_RUN/bpf.$t.out"
+		fi
+		echo "== $t took $((($(vm_now_ms) - t0) / 1000)) s" >>"$VM_RUN/bpf.$t.out"
+	done
 }

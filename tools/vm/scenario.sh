@@ -19,11 +19,11 @@ sets_line() {
 	esac
 }
 
-# owner: the guest whose daemon has web online and whose kernel owns it,
-# when exactly one does.
+# owner [GUEST...]: the guest (of n0 n1, or those named) whose daemon has web
+# online and whose kernel owns it, when exactly one does; else nothing.
 owner() {
 	local g n=0 who=""
-	for g in n0 n1; do
+	for g in ${*:-n0 n1}; do
 		vm_alive "$g" || continue
 		if [ "$(sets_line "$g")" = "online yes" ]; then
 			who=$g
@@ -31,6 +31,7 @@ owner() {
 		fi
 	done
 	[ "$n" = 1 ] && echo "$who"
+	return 0
 }
 
 # alive_peer GUEST: GUEST's daemon sees its peer alive.
@@ -56,12 +57,13 @@ daemon_log() {
 }
 
 phase_bpftests() {
-	local sum rc=0
-	sum=$(vm_run_bpftests n0 "$VM_RUN/bpftest.out") || rc=$?
+	local sum rc=0 t0
+	t0=$(vm_now_ms)
+	sum=$(vm_run_bpftests "$VM_RUN/bpftest.out" n0 n1) || rc=$?
 	if [ "$rc" = 0 ]; then
-		check ok "a. BPF tests on $KVER: $sum"
+		check ok "a. BPF tests on $KVER: $sum ($((($(vm_now_ms) - t0) / 1000)) s in n0 and n1)"
 	else
-		check FAIL "a. BPF tests on $KVER: $sum (output: $VM_RUN/bpftest.out)"
+		check FAIL "a. BPF tests on $KVER: $sum in $((($(vm_now_ms) - t0) / 1000)) s (output: $VM_RUN/bpftest.out)"
 		grep -m 3 -E 'infinite loop|failed to load|^\[  FAILED|^\[  ERROR' "$VM_RUN/bpftest.out" |
 			sed 's/^/    /'
 	fi
@@ -72,7 +74,7 @@ phase_bpftests() {
 wait_cluster() {
 	local until=$(($(vm_now_ms) + $3 * 1000))
 	while [ "$(vm_now_ms)" -lt "$until" ]; do
-		alive_peer "$1" && alive_peer "$2" && [ -n "$(owner)" ] && return 0
+		alive_peer "$1" && alive_peer "$2" && [ -n "$(owner "$1" "$2")" ] && return 0
 		vm_alive "$1" && vm_alive "$2" || return 1
 		sleep 1
 	done
@@ -112,11 +114,21 @@ phase_cluster() {
 	esac
 }
 
-# check_answers FILE WHAT WANT_NODES: the prober's summary in FILE says
-# exactly WANT_NODES answered (space-separated sequence) and never two at once.
+# probe_text FILE: the prober's summary in FILE, for a summary line.
 probe_text() {
-	echo "answers $(vm_kv "$1" sequence), probes $(vm_kv "$1" probes)," \
-		"lost $(vm_kv "$1" lost), outage $(vm_kv "$1" outage_ms) ms, dual $(vm_kv "$1" dual)"
+	echo "answered by [$(vm_kv "$1" sequence)] ($(vm_kv "$1" per_node)), probes" \
+		"$(vm_kv "$1" probes), lost $(vm_kv "$1" lost), longest gap $(vm_kv "$1" outage_ms) ms," \
+		"dual $(vm_kv "$1" dual)"
+}
+
+# vip_diag GUEST: what the client resolved the VIP to, and the unicast
+# addresses GUEST's public NIC accepts (its "self" fdb entries: what QEMU's
+# virtio-net filter lets through).
+vip_diag() {
+	echo "    client: $(ip -n "$VM_CL" neigh show "$VM_VIP" 2>&1)"
+	echo "    $1 eth0 address filter: $(vm_exec "$1" 'bridge fdb show dev eth0' |
+		awk '{ printf "%s%s", NR > 1 ? ", " : "", $1 }')"
+	daemon_log "$1" 6
 }
 
 phase_reach() {
@@ -129,39 +141,42 @@ phase_reach() {
 		check ok "c. client reaches the VIP: $own answers ($(probe_text "$f"))"
 	else
 		check FAIL "c. client reaching the VIP (owner $own): $(probe_text "$f")"
-		daemon_log "$own"
+		vip_diag "$own"
 	fi
 }
 
 # watch_rejoin DEAD SURVIVOR OUT: while DEAD boots and joins, sample set web
 # on both nodes about every second into OUT, one line each:
 #   SECONDS SURVIVOR_STATE SURVIVOR_OWNED DEAD_STATE DEAD_OWNED
-# and return once both see each other alive and VM_HOLD_S more seconds have
-# passed, or after VM_JOIN_TIMEOUT.  Prints the seconds from QEMU start to
-# joined (nothing if it never joined).
+# until both see each other alive and VM_HOLD_S more seconds have passed, or
+# VM_JOIN_TIMEOUT.  Sets JOINED (seconds from QEMU start to joined, empty if
+# it never joined) and DEAD's boot time (vm_boot_ms).
 watch_rejoin() {
-	local dead=$1 surv=$2 out=$3 t0 joined="" until now sd ss off
-	t0=$(vm_now_ms)
+	local dead=$1 surv=$2 out=$3 t0 until now sd ss off up=""
+	eval "t0=\$VM_T0_$dead off=\$VM_CONOFF_$dead"
 	until=$((t0 + VM_JOIN_TIMEOUT * 1000))
-	eval "off=\$VM_CONOFF_$dead"
+	JOINED=""
 	: >"$out"
 	while now=$(vm_now_ms) && [ "$now" -lt "$until" ]; do
 		ss=$(sets_line "$surv" 5)
 		# Until the dead node's init is up nothing there can answer.
-		if tail -c +$((off + 1)) "$VM_RUN/$dead.console" | grep -q "HBPF-VM-READY"; then
+		if [ -z "$up" ] &&
+			tail -c +$((off + 1)) "$VM_RUN/$dead.console" | grep -q "HBPF-VM-READY"; then
+			up=$(vm_now_ms)
+			eval "VM_BOOT_MS_$dead=$((up - t0))"
+		fi
+		if [ -n "$up" ]; then
 			sd=$(sets_line "$dead" 5)
 		else
 			sd="booting -"
 		fi
 		echo "$(((now - t0) / 1000)) $ss $sd" >>"$out"
-		if [ -z "$joined" ] && [ "$sd" != "booting -" ] && alive_peer "$dead" &&
-			alive_peer "$surv"; then
-			joined=$(((now - t0) / 1000))
+		if [ -z "$JOINED" ] && [ -n "$up" ] && alive_peer "$dead" && alive_peer "$surv"; then
+			JOINED=$(((now - t0) / 1000))
 			until=$((now + VM_HOLD_S * 1000))
 		fi
-		sleep 1
+		sleep 0.5
 	done
-	echo "$joined"
 }
 
 # bad_samples FILE: the samples of watch_rejoin in which the survivor did not
@@ -172,7 +187,7 @@ bad_samples() {
 }
 
 phase_death() {
-	local i=$1 own surv f g t0 joined bad w
+	local i=$1 own surv f joined bad w
 	own=$(owner)
 	if [ -z "$own" ]; then
 		check FAIL "d$i. no single owner before the node death (n0: $(sets_line n0), n1: $(sets_line n1))"
@@ -180,12 +195,11 @@ phase_death() {
 	fi
 	[ "$own" = n0 ] && surv=n1 || surv=n0
 	f="$VM_RUN/death$i.probe"
-	vm_prober 15000 "$f" &
-	g=$!
+	vm_prober_bg 15000 "$f"
 	sleep 3
 	vm_kill "$own"
 	DEATHS_DONE=$((${DEATHS_DONE:-0} + 1))
-	wait "$g" || true
+	wait "$VM_PROBER_PID"
 	if [ "$(vm_kv "$f" first)" = "$own" ] && [ "$(vm_kv "$f" last)" = "$surv" ] &&
 		[ "$(vm_kv "$f" dual)" = 0 ] &&
 		awk -v o="$(vm_kv "$f" outage_ms)" -v m="$VM_OUTAGE_MAX_MS" 'BEGIN { exit !(o <= m) }'; then
@@ -194,21 +208,19 @@ phase_death() {
 	else
 		check FAIL "d$i. node death ($own's QEMU killed; want $own then $surv, outage <=" \
 			"$VM_OUTAGE_MAX_MS ms): $(probe_text "$f")"
-		daemon_log "$surv"
+		vip_diag "$surv"
 	fi
 	OUTAGES="${OUTAGES:-}${OUTAGES:+ }$(vm_kv "$f" outage_ms)"
 
 	# The dead node reboots on its own disk (its held file says it had web)
 	# and must stay quiet while it boots and joins.
-	t0=$(vm_now_ms)
 	w="$VM_RUN/rejoin$i.probe"
 	vm_start "$own"
-	vm_prober $((VM_JOIN_TIMEOUT * 1000 + 20000)) "$w" &
-	g=$!
-	joined=$(watch_rejoin "$own" "$surv" "$VM_RUN/rejoin$i.samples")
-	kill -INT "$g" 2>/dev/null
-	wait "$g" || true
-	vm_wait_ready "$own"
+	vm_prober_bg $((VM_JOIN_TIMEOUT * 1000 + 20000)) "$w"
+	watch_rejoin "$own" "$surv" "$VM_RUN/rejoin$i.samples"
+	joined=$JOINED
+	kill -TERM "$VM_PROBER_PID" 2>/dev/null
+	wait "$VM_PROBER_PID"
 	bad=$(bad_samples "$VM_RUN/rejoin$i.samples" | wc -l)
 	if [ -z "$joined" ]; then
 		check FAIL "d$i. $own rebooted (boot $(vm_boot_ms "$own") ms) but did not join within" \
@@ -218,16 +230,26 @@ phase_death() {
 		daemon_log "$surv"
 		return 1
 	fi
-	if [ "$bad" = 0 ] && [ "$(vm_kv "$w" nodes)" = 1 ] && [ "$(vm_kv "$w" last)" = "$surv" ] &&
-		[ "$(vm_kv "$w" dual)" = 0 ]; then
-		check ok "d$i. $own rebooted (boot $(vm_boot_ms "$own") ms), joined after $joined s and" \
-			"stayed quiet: $surv kept web in all $(wc -l <"$VM_RUN/rejoin$i.samples") samples" \
-			"($(probe_text "$w"))"
+	local n
+	n=$(wc -l <"$VM_RUN/rejoin$i.samples")
+	if [ "$bad" = 0 ]; then
+		check ok "d$i. $own rebooted (boot $(vm_boot_ms "$own") ms), joined after $joined s," \
+			"never claimed web and $surv held it in all $n samples of hbpfctl sets on both"
 	else
-		check FAIL "d$i. $own rebooted and joined after $joined s but did not stay quiet:" \
-			"$bad bad samples of $(wc -l <"$VM_RUN/rejoin$i.samples"); client: $(probe_text "$w")"
+		check FAIL "d$i. $own rebooted and joined after $joined s; in $bad of $n samples" \
+			"$own claimed web or $surv did not hold it:"
 		echo "    (seconds $surv-state $surv-owned $own-state $own-owned)"
 		bad_samples "$VM_RUN/rejoin$i.samples" | head -n 5 | sed 's/^/    /'
+	fi
+	case ",$(vm_kv "$w" per_node)," in
+	*",$own:"*) check FAIL "d$i. $own answered the client while it rejoined: $(probe_text "$w")" ;;
+	esac
+	if [ "$(vm_kv "$w" last)" = "$surv" ] && [ "$(vm_kv "$w" dual)" = 0 ] &&
+		awk -v o="$(vm_kv "$w" outage_ms)" -v m="$VM_OUTAGE_MAX_MS" 'BEGIN { exit !(o <= m) }'; then
+		check ok "d$i. the client was served by $surv alone while $own rejoined ($(probe_text "$w"))"
+	else
+		check FAIL "d$i. the client while $own rejoined (want $surv alone, gaps <=" \
+			"$VM_OUTAGE_MAX_MS ms): $(probe_text "$w")"
 	fi
 	BOOTS="${BOOTS:-}${BOOTS:+ }$(vm_boot_ms "$own")"
 }
@@ -249,47 +271,19 @@ phase_end() {
 # once per node death and never otherwise (hbpfd logs "peer X dead: silent
 # for ..." or "peer X: kernel alive but daemon stale or gone").
 timers_held() {
-	local n
-	n=$(cat "$VM_RUN/n0.hbpfd.log" "$VM_RUN/n1.hbpfd.log" 2>/dev/null |
-		grep -c -e 'peer [^ ]* dead:' -e 'daemon stale or gone' || true)
-	if [ "$n" = "$DEATHS_DONE" ]; then
-		check ok "timers held: $n peer-death declarations for $DEATHS_DONE node deaths"
+	local logs="$VM_RUN/n0.hbpfd.log $VM_RUN/n1.hbpfd.log" dead stale
+	# shellcheck disable=SC2086
+	dead=$(cat $logs 2>/dev/null | grep -c 'peer [^ ]* dead:')
+	# shellcheck disable=SC2086
+	stale=$(cat $logs 2>/dev/null | grep -c 'daemon stale or gone')
+	if [ "$dead" = "$DEATHS_DONE" ] && [ "$stale" = 0 ]; then
+		check ok "timers held: $dead peer-death declarations for $DEATHS_DONE node deaths," \
+			"no daemon declared stale"
 	else
-		check FAIL "timers: $n peer-death declarations for $DEATHS_DONE node deaths:"
-		grep -h -e 'peer [^ ]* dead:' -e 'daemon stale or gone' "$VM_RUN/n0.hbpfd.log" \
-			"$VM_RUN/n1.hbpfd.log" | head -n 8 |
-			sed 's/^/    /'
+		check FAIL "timers: $dead peer-death declarations for ${DEATHS_DONE:-0} node deaths," \
+			"$stale peer daemons declared stale or gone:"
+		# shellcheck disable=SC2086
+		grep -e 'peer [^ ]* dead:' -e 'daemon stale or gone' $logs | head -n 10 |
+			sed -e "s|^$VM_RUN/||" -e 's/^/    /'
 	fi
-}
-
-# variant NAME0 OPTS0 MODEL0 NAME1 OPTS1 MODEL1: a fresh two-node cluster
-# (new disks) with these NICs; the XDP mode each ends up in, and who answers.
-variant() {
-	local d0=$1 m0=$2 o0=$3 d1=$4 m1=$5 o1=$6 f modes
-	vm_define_node "v$d0" n0 0 "$m0" "$o0"
-	vm_define_node "v$d1" n1 1 "$m1" "$o1"
-	vm_start "v$d0"
-	vm_start "v$d1"
-	vm_wait_ready "v$d0"
-	vm_wait_ready "v$d1"
-	vm_exec "v$d0" /usr/lib/hbpf-vm/start-hbpfd
-	vm_exec "v$d1" /usr/lib/hbpf-vm/start-hbpfd
-	sleep 10
-	modes=$(nic_modes "v$d0" "v$d1")
-	f="$VM_RUN/variant-$d0-$d1.probe"
-	vm_prober 3000 "$f" || true
-	check info "f. n0 $d0 + n1 $d1: XDP $modes; n0 [$(sets_line "v$d0")]," \
-		"n1 [$(sets_line "v$d1")]; client: $(probe_text "$f")"
-	grep -h -i 'xdp' "$VM_RUN/v$d0.hbpfd.log" "$VM_RUN/v$d1.hbpfd.log" 2>/dev/null |
-		head -n 6 | sed 's/^/    /'
-	vm_kill "v$d0"
-	vm_kill "v$d1"
-}
-
-phase_variants() {
-	variant offloads-off virtio-net-pci \
-		guest_tso4=off,guest_tso6=off,guest_ecn=off,guest_ufo=off,guest_csum=off \
-		e1000 e1000 ""
-	variant fixed-offloads virtio-net-pci ctrl_guest_offloads=off \
-		default virtio-net-pci ""
 }

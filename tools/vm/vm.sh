@@ -5,8 +5,9 @@
 #
 #   vm.sh image      build the guest image into VM_CACHE (cached; rebuilt only
 #                    when the recipe changes)
-#   vm.sh bpftest    boot one guest on the stock Debian 12 kernel and run the
-#                    BPF test binaries of the build dir O in it
+#   vm.sh bpftest    boot guests on the stock Debian 12 kernel and run the
+#                    BPF test binaries of the build dir O in them (VM_BPF_GUESTS,
+#                    default 2: the host's two CPUs)
 #   vm.sh boot       boot one guest, print its boot time and kernel, stop it
 #   vm.sh run        the whole suite (make vmtest): tools/vm/vmtest.sh
 #
@@ -17,27 +18,35 @@ set -eu
 # shellcheck source=tools/vm/lib.sh
 . "$(dirname "$0")/lib.sh"
 
-# bpftest: one guest, no NICs; prints each binary's output and a summary
-# line per binary; fails if any test binary fails.
+# bpftest: VM_BPF_GUESTS (2) guests, no NICs, share out the test binaries;
+# prints each binary's output and a summary; fails if any binary fails.
 cmd_bpftest() {
-	local stage out rc=0 kver sum
+	local stage out rc=0 kver sum g guests="" t0
 	vm_setup
 	stage="$VM_RUN/stage"
 	mkdir -p "$stage/root"
 	vm_stage_tests "$stage"
 	vm_payload "$stage"
-	vm_define bpf
-	vm_log "booting the 6.1 guest (TCG) ..."
-	vm_start bpf
-	vm_wait_ready bpf
-	kver=$(vm_exec bpf 'uname -r')
-	vm_log "guest up in $(vm_boot_ms bpf) ms, kernel $kver"
+	for g in $(seq 1 "${VM_BPF_GUESTS:-2}"); do
+		vm_define "bpf$g"
+		vm_start "bpf$g"
+		guests="$guests bpf$g"
+	done
+	vm_log "booting${guests} (6.1, TCG) ..."
+	for g in $guests; do
+		vm_wait_ready "$g"
+	done
+	kver=$(vm_exec bpf1 'uname -r')
+	for g in $guests; do
+		vm_log "$g up in $(vm_boot_ms "$g") ms, kernel $kver"
+	done
 	out="$VM_RUN/bpftest.out"
-	sum=$(vm_run_bpftests bpf "$out") || rc=$?
+	t0=$(vm_now_ms)
+	# shellcheck disable=SC2086
+	sum=$(vm_run_bpftests "$out" $guests) || rc=$?
 	cat "$out"
-	echo "bpftest: $sum on $kver"
+	echo "bpftest: $sum on $kver in $((($(vm_now_ms) - t0) / 1000)) s"
 	[ "$rc" = 0 ] || vm_die "BPF tests failed on $kver"
-	vm_log "BPF tests passed on $kver"
 }
 
 cmd_boot() {
