@@ -654,6 +654,21 @@ void daemon_teardown(struct daemon *d)
 	}
 }
 
+/* hbpfd -u, or a failed first start: detach our programs, remove the pins. */
+static int unload_pins(struct daemon *d)
+{
+	const struct hbpf_cfg_node *me = &d->cfg.nodes[d->self_idx];
+	const char *names[HBPF_MAX_LINKS + 1];
+	int idx[HBPF_MAX_LINKS + 1], i, n = 0;
+
+	for (i = 0; i <= me->nlinks; i++) {
+		names[n] = i < me->nlinks ? me->links[i].ifname : me->public_if;
+		idx[n] = if_nametoindex(names[n]);
+		n++;
+	}
+	return kern_unload(d->pin_root, names, idx, n);
+}
+
 /* hbpfd -u: the VMACs leave the public interface's unicast filter too. */
 static void unload_vmacs(struct daemon *d)
 {
@@ -766,18 +781,8 @@ int main(int argc, char **argv)
 	for (int i = 0; i < d.cfg.nwarnings; i++)
 		log_warnx("%s", d.cfg.warnings[i]);
 	if (unload) {
-		const struct hbpf_cfg_node *me = &d.cfg.nodes[d.self_idx];
-		const char *names[HBPF_MAX_LINKS + 1];
-		int idx[HBPF_MAX_LINKS + 1], i, n = 0;
-
-		for (i = 0; i <= me->nlinks; i++) {
-			names[n] = i < me->nlinks ? me->links[i].ifname : me->public_if;
-			idx[n] = if_nametoindex(names[n]);
-			n++;
-		}
 		unload_vmacs(&d);
-		err = kern_unload(d.pin_root, names, idx, n);
-		return err ? 1 : 0;
+		return unload_pins(&d) ? 1 : 0;
 	}
 	if (!fg && daemon(0, 0))
 		fatal("daemon");
@@ -785,6 +790,9 @@ int main(int argc, char **argv)
 	if (err) {
 		log_msg(LOG_LVL_ERR, "start-up failed: %s", strerror(-err));
 		daemon_teardown(&d);
+		/* Nothing was there before this start: leave nothing behind. */
+		if (d.k.fresh && !unload_pins(&d))
+			log_info("removed the programs and maps this start-up attached and pinned");
 		return 1;
 	}
 	daemon_run(&d);

@@ -117,6 +117,7 @@ int kern_open(struct hbpf_kern *k, const char *pin_root)
 		log_warn("cannot mmap the local/sets maps");
 		goto fail;
 	}
+	k->fresh = !k->adopted;
 	log_info("BPF programs loaded, maps %s under %s", k->adopted ? "adopted" : "pinned",
 		 k->pin_dir);
 	return 0;

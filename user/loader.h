@@ -21,6 +21,7 @@ struct hbpf_kern {
 	char pin_dir[256];		   /* <pin-root>/v1 */
 	int lock_fd;			   /* flock()ed pin directory */
 	int adopted;			   /* maps existed before we loaded */
+	int fresh;			   /* loaded with nothing to adopt: all pins are ours */
 	volatile struct hbpf_local *local; /* mmap of the "local" map */
 	volatile struct hbpf_set *sets;	   /* mmap of the "sets" map */
 	size_t local_len, sets_len;
