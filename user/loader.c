@@ -302,8 +302,11 @@ int kern_attach_tc(struct hbpf_kern *k, int ifindex, const char *ifname)
 	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = BPF_TC_INGRESS);
 	int err;
 
-	/* One clsact qdisc carries both hooks; it may exist (ours or others'). */
+	/* One clsact qdisc carries both hooks; it may exist (ours or others'):
+	 * then the kernel's "Exclusivity flag on" extack is no news. */
+	bpflog_quiet(1);
 	err = bpf_tc_hook_create(&hook);
+	bpflog_quiet(0);
 	if (err && err != -EEXIST) {
 		log_warnx("%s: cannot create clsact: %s", ifname, strerror(-err));
 		return err;
