@@ -7,8 +7,6 @@
 #ifndef HBPF_GATE_BPF_H
 #define HBPF_GATE_BPF_H
 
-#define STALE_ARP_GAP_NS (100 * NSEC_PER_MSEC) /* at most one re-announce request per set */
-
 /* The set a VIP belongs to (and its id in *sid), or NULL. */
 static __always_inline struct hbpf_set *vip_set(__be32 addr, __u32 *sid)
 {
@@ -31,16 +29,48 @@ static __always_inline struct hbpf_set *vip_set(__be32 addr, __u32 *sid)
  */
 static __always_inline void stale_arp(struct hbpf_set *set, __u32 s)
 {
-	__u64 now = bpf_ktime_get_ns();
-
 	count_stat(HBPF_STAT_STALE_ARP);
-	if (set->garp_req_ns && now - set->garp_req_ns < STALE_ARP_GAP_NS)
-		return;
-	set->garp_req_ns = now;
-	emit(HBPF_EV_STALE_ARP, 0, HBPF_NODE_NONE, s, set->epoch, 0, now);
+	set_reannounce(set, s, bpf_ktime_get_ns());
 }
 
-static __always_inline int gate_arp(struct ethhdr *eth, void *end)
+/* Hand a frame sent to an owned VMAC to the stack under the interface's MAC. */
+static __always_inline int gate_to_vmac(struct ethhdr *eth, const struct hbpf_iface *ifc)
+{
+	mac_copy(eth->h_dest, ifc->mac);
+	count_stat(HBPF_STAT_VMAC_RX);
+	return XDP_PASS;
+}
+
+/*
+ * An ARP reply (or any ARP but a request) sent to a VMAC.  With Linux's
+ * default arp_announce=0 the owner asks for a client's MAC from the VIP; tc
+ * egress gives that request the VMAC as sender, so the client answers to
+ * the VMAC.  The stack drops a frame to a MAC that is not the interface's
+ * (PACKET_OTHERHOST), so an owned set's reply is handed over under the
+ * interface's MAC (tc ingress fixes the packet type where the driver
+ * classified the frame before XDP), and one to a set this node does not own
+ * is dropped, as every other frame to a foreign VMAC is.
+ */
+static __always_inline int gate_arp_to_vmac(struct ethhdr *eth, const struct hbpf_iface *ifc)
+{
+	struct hbpf_mac_key mkey;
+	struct hbpf_set *set;
+	__u32 *sid;
+
+	if (eth->h_dest[0] & 1)
+		return XDP_PASS;
+	__builtin_memset(&mkey, 0, sizeof(mkey));
+	mac_copy(mkey.mac, eth->h_dest);
+	sid = bpf_map_lookup_elem(&vmacs, &mkey);
+	if (!sid)
+		return XDP_PASS;
+	set = get_set(*sid);
+	if (!set || !set->owned)
+		return xdp_drop(HBPF_DROP_VMAC_FOREIGN);
+	return gate_to_vmac(eth, ifc);
+}
+
+static __always_inline int gate_arp(struct ethhdr *eth, void *end, const struct hbpf_iface *ifc)
 {
 	struct hbpf_arp *a = (void *)(eth + 1);
 	struct hbpf_set *set;
@@ -56,7 +86,7 @@ static __always_inline int gate_arp(struct ethhdr *eth, void *end)
 		return XDP_PASS;
 	}
 	if (a->op != bpf_htons(ARPOP_REQUEST))
-		return XDP_PASS;
+		return gate_arp_to_vmac(eth, ifc);
 	set = vip_set(a->tpa, &s);
 	if (!set)
 		return XDP_PASS;
@@ -77,14 +107,6 @@ static __always_inline int gate_arp(struct ethhdr *eth, void *end)
 	return XDP_TX;
 }
 
-/* Hand a frame sent to an owned VMAC to the stack under the interface's MAC. */
-static __always_inline int gate_to_vmac(struct ethhdr *eth, const struct hbpf_iface *ifc)
-{
-	mac_copy(eth->h_dest, ifc->mac);
-	count_stat(HBPF_STAT_VMAC_RX);
-	return XDP_PASS;
-}
-
 static __always_inline int gate(struct xdp_md *ctx, struct ethhdr *eth, void *end)
 {
 	__u32 ifindex = ctx->ingress_ifindex;
@@ -97,7 +119,7 @@ static __always_inline int gate(struct xdp_md *ctx, struct ethhdr *eth, void *en
 	if (!ifc || ifc->public != 1)
 		return XDP_PASS;
 	if (eth->h_proto == bpf_htons(ETH_P_ARP))
-		return gate_arp(eth, end);
+		return gate_arp(eth, end, ifc);
 	if (eth->h_proto == bpf_htons(ETH_P_IP)) {
 		struct iphdr *ip = (void *)(eth + 1);
 
@@ -216,6 +238,25 @@ static __always_inline int egress(struct __sk_buff *skb)
 #define PACKET_HOST 0
 #define PACKET_OTHERHOST 3
 
+/* An ARP frame the gate handed over from an owned VMAC (gate_arp_to_vmac):
+ * its destination is now the interface's own MAC. */
+static __always_inline int ingress_arp(struct __sk_buff *skb)
+{
+	void *data = (void *)(long)skb->data;
+	void *end = (void *)(long)skb->data_end;
+	struct ethhdr *eth = data;
+	__u32 ifindex = skb->ifindex;
+	struct hbpf_iface *ifc;
+
+	if ((void *)(eth + 1) > end)
+		return TC_ACT_OK;
+	ifc = bpf_map_lookup_elem(&ifaces, &ifindex);
+	if (ifc && ifc->public == 1 && mac_eq(eth->h_dest, ifc->mac) &&
+	    bpf_skb_change_type(skb, PACKET_HOST) == 0)
+		count_stat(HBPF_STAT_VMAC_RX);
+	return TC_ACT_OK;
+}
+
 static __always_inline int ingress(struct __sk_buff *skb)
 {
 	void *data = (void *)(long)skb->data;
@@ -225,7 +266,11 @@ static __always_inline int ingress(struct __sk_buff *skb)
 	struct hbpf_set *set;
 	__u32 s = 0;
 
-	if (skb->pkt_type != PACKET_OTHERHOST || skb->protocol != bpf_htons(ETH_P_IP))
+	if (skb->pkt_type != PACKET_OTHERHOST)
+		return TC_ACT_OK;
+	if (skb->protocol == bpf_htons(ETH_P_ARP))
+		return ingress_arp(skb);
+	if (skb->protocol != bpf_htons(ETH_P_IP))
 		return TC_ACT_OK;
 	if ((void *)(ip + 1) > end) {
 		if (bpf_skb_pull_data(skb, sizeof(*eth) + sizeof(*ip)))

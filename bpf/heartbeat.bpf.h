@@ -105,11 +105,18 @@ static __always_inline int wire_mac(const struct sip *s, const void *data, __u32
 	return 0;
 }
 
-/* The key a packet names: keyid 0 or one in no slot has none. */
+/*
+ * The key a packet names: keyid 0 or one in no slot has none.  Unrolled: the
+ * slot index has its address taken (it lives on the stack), and the 6.1
+ * verifier, which does not track a spilled counter precisely, takes the
+ * rolled loop for one that never ends ("infinite loop detected").
+ */
 static __always_inline const struct hbpf_key *wire_key(__u32 keyid)
 {
+#pragma clang loop unroll(full)
 	for (__u32 i = 0; i < HBPF_MAX_KEYS; i++) {
-		const struct hbpf_key *k = bpf_map_lookup_elem(&keys, &i);
+		__u32 slot = i;
+		const struct hbpf_key *k = bpf_map_lookup_elem(&keys, &slot);
 
 		if (k && keyid && k->keyid == keyid)
 			return k;
@@ -118,14 +125,17 @@ static __always_inline const struct hbpf_key *wire_key(__u32 keyid)
 }
 
 /*
- * Replay check against the window of the packet's (peer, link).  An HB must
- * be newer than the last accepted one: a larger boot (the peer's daemon
- * restarted), or the same boot and a larger seq.  An ECHO must carry one of
- * our own send times that is not in the future, at most 2 * detect old
- * (older could not prove the peer alive now) and newer than the last ECHO.
+ * Replay check against the window of the packet's (peer, link): 0 when the
+ * packet is fresh, else the drop reason.  An HB must be newer than the last
+ * accepted one: a larger boot (the peer's daemon restarted), or the same boot
+ * and a larger seq.  An ECHO must carry one of our own send times that is not
+ * in the future and newer than the last ECHO (else it is a replay), and at
+ * most 2 * detect old: an older one could not prove the peer alive now.  That
+ * last case is a late echo (a slow or loaded path, a descheduled VM), not an
+ * attack, and is counted apart, as stale_echo.
  */
-static __always_inline int wire_replayed(const struct hbpf_cfg *cfg, const struct hbpf_wire *w,
-					 const struct hbpf_win *win, __u64 now)
+static __always_inline __u32 wire_replayed(const struct hbpf_cfg *cfg, const struct hbpf_wire *w,
+					   const struct hbpf_win *win, __u64 now)
 {
 	__u64 boot, tx;
 	__u32 seq;
@@ -133,10 +143,16 @@ static __always_inline int wire_replayed(const struct hbpf_cfg *cfg, const struc
 	if (w->type == HBPF_WT_HB) {
 		boot = bpf_be64_to_cpu(W64(w, boot));
 		seq = bpf_ntohl(W32(w, seq));
-		return boot < win->boot || (boot == win->boot && seq <= win->seq);
+		if (boot < win->boot || (boot == win->boot && seq <= win->seq))
+			return HBPF_DROP_REPLAY;
+		return 0;
 	}
 	tx = bpf_be64_to_cpu(W64(w, orig_tx_ns));
-	return tx > now || now - tx > 2 * cfg->detect_ns || tx <= win->echo_tx_ns;
+	if (tx > now || tx <= win->echo_tx_ns)
+		return HBPF_DROP_REPLAY;
+	if (now - tx > 2 * cfg->detect_ns)
+		return HBPF_DROP_STALE_ECHO;
+	return 0;
 }
 
 /* Move the window past an accepted packet. */
@@ -318,6 +334,13 @@ __noinline int sync_owned(struct xdp_md *ctx, const struct sync_args *a)
 			 * demoted by its own stale-daemon watchdog. */
 			if (set->owner == p && !a->stale)
 				set->owner = HBPF_NODE_NONE;
+			/* p gave up a set this node owns: it yielded to our
+			 * higher epoch (a healed partition, a flap).  While both
+			 * answered, the switch may have learnt the VMAC on p's
+			 * port, and clients that know the VMAC send nothing that
+			 * would teach it back: announce the set again. */
+			if (set->owned && (prev & bit))
+				set_reannounce(set, s, a->now);
 			continue;
 		}
 		ep = slot & HBPF_WIRE_EPOCH_MASK;
@@ -589,8 +612,9 @@ static __always_inline int hb_rx(struct xdp_md *ctx, const struct hbpf_cfg *cfg,
 	if (!peer || !lnk || !win)
 		return XDP_DROP;
 	now = bpf_ktime_get_ns();
-	if (wire_replayed(cfg, w, win, now))
-		return xdp_drop(HBPF_DROP_REPLAY);
+	bad = wire_replayed(cfg, w, win, now);
+	if (bad)
+		return xdp_drop(bad);
 	wire_window(w, win);
 	flags = bpf_ntohl(W32(w, flags));
 	age = bpf_ntohl(W32(w, daemon_age_us));

@@ -117,7 +117,7 @@ struct {
 /* Dropped packets by HBPF_DROP_* reason. */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, HBPF_DROP_MAX);
+	__uint(max_entries, HBPF_DROP_SLOTS);
 	__type(key, __u32);
 	__type(value, __u64);
 } drops SEC(".maps");
@@ -125,7 +125,7 @@ struct {
 /* Normal work by HBPF_STAT_* counter. */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, HBPF_STAT_MAX);
+	__uint(max_entries, HBPF_STAT_SLOTS);
 	__type(key, __u32);
 	__type(value, __u64);
 } stats SEC(".maps");

@@ -21,6 +21,21 @@ static __always_inline void set_take(struct hbpf_set *set, __u32 s, __u32 self, 
 	emit(HBPF_EV_TAKEOVER, reason, from, s, epoch + 1, 0, now);
 }
 
+#define REANNOUNCE_GAP_NS (100 * NSEC_PER_MSEC) /* at most one re-announce request per set */
+
+/*
+ * Ask the daemon to announce owned set s again (HBPF_EV_STALE_ARP), at most
+ * once per REANNOUNCE_GAP_NS: the network may still send the set's frames
+ * to another port (a foreign ARP for its VIP, a peer that just gave it up).
+ */
+static __always_inline void set_reannounce(struct hbpf_set *set, __u32 s, __u64 now)
+{
+	if (set->garp_req_ns && now - set->garp_req_ns < REANNOUNCE_GAP_NS)
+		return;
+	set->garp_req_ns = now;
+	emit(HBPF_EV_STALE_ARP, 0, HBPF_NODE_NONE, s, set->epoch, 0, now);
+}
+
 /* 1 when node a comes before node b in set's takeover priority. */
 static __always_inline int prio_before(const struct hbpf_set *set, __u32 a, __u32 b)
 {
@@ -104,11 +119,14 @@ __noinline int takeover_pass(__u32 dead, __u32 reason, __u64 now)
 		    set->owned || set->owner != dead)
 			continue;
 		next = next_owner(s, cfg->self, dead);
-		if (next == cfg->self && ((set->flags & HBPF_SF_FENCED) || gated))
+		if (next == cfg->self &&
+		    ((set->flags & (HBPF_SF_FENCED | HBPF_SF_DAMPENED)) || gated))
 			/* Shared disks: only the lease proves the old owner gone
 			 * (it may be partitioned, still renewing on disk).  The
 			 * daemon fences first and then owns the set.  Gated by a
-			 * tie-breaker: the daemon owns it after a fresh answer. */
+			 * tie-breaker: the daemon owns it after a fresh answer.
+			 * Dampened (it moved too often: a flapping path): the
+			 * daemon owns it if the peer stays silent for a while. */
 			emit(HBPF_EV_CLAIM, reason, dead, s, set->epoch, 0, now);
 		else if (next == cfg->self)
 			set_take(set, s, next, dead, reason, 0, now);

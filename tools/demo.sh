@@ -29,10 +29,10 @@ for t in $(seq 1 "$TRIALS"); do
 		kv "$RUN/probe.out" outage_ms >"/tmp/hbpf-demo-$$.$t"
 		if [ "$t" = "$TRIALS" ]; then
 			echo
-			echo "== n1's kernel view: bpftool map dump pinned $PIN/n1/v2/peers (peer n0)"
-			bpftool map lookup pinned "$PIN/n1/v2/peers" key 0 0 0 0
-			echo "== bpftool map dump pinned $PIN/n1/v2/links (n0, link priv)"
-			bpftool map lookup pinned "$PIN/n1/v2/links" key 0 0 0 0
+			echo "== n1's kernel view: bpftool map dump pinned $PIN/n1/v3/peers (peer n0)"
+			bpftool map lookup pinned "$PIN/n1/v3/peers" key 0 0 0 0
+			echo "== bpftool map dump pinned $PIN/n1/v3/links (n0, link priv)"
+			bpftool map lookup pinned "$PIN/n1/v3/links" key 0 0 0 0
 			echo "== hbpfctl peers / sets on n1"
 			ctl 1 peers || true
 			ctl 1 sets || true

@@ -281,7 +281,7 @@ static void claim_step(struct daemon *d, struct setrt *s, uint64_t now)
 	take(s, "peer dead", 1, now);
 }
 
-void claim_kernel(struct daemon *d, struct setrt *s, const struct hbpf_event *ev)
+static void claim_kernel(struct daemon *d, struct setrt *s, const struct hbpf_event *ev)
 {
 	char ip[INET_ADDRSTRLEN];
 	const char *how = ev->reason == HBPF_RS_DAEMON_DEAD ? "its daemon died" : "silent";
@@ -306,6 +306,81 @@ void claim_kernel(struct daemon *d, struct setrt *s, const struct hbpf_event *ev
 		take(s, "peer dead", 1, kern_now_ns());
 		break;
 	}
+}
+
+/* What the kernel's claim asks for, once any dampening hold-down is over. */
+static void claim_dispatch(struct daemon *d, struct setrt *s, const struct hbpf_event *ev)
+{
+	/* Without disk groups the kernel asks only when a tie-breaker (or
+	 * "tie-breaker none") gates the takeover, or the set is dampened. */
+	if (!s->c->ndgs || claim_gate(d, s->c) == FSM_GATE_CLOSED) {
+		claim_kernel(d, s, ev);
+		return;
+	}
+	/* Whether the peer is dead or only cut off from us is for its disk
+	 * slot to say: the lease acquire watches it for a full lease timeout
+	 * and refuses if it still advances. */
+	log_info("(%s) %s is silent on every network link and this node is next: "
+		 "fencing its disk groups first",
+		 s->c->name, node_name(d, ev->node));
+	s->claim_from = ev->node;
+	s->trigger_ns = ev->ts_ns;
+	move_record(s, kern_now_ns());
+	set_event(s, FSM_EV_ACQUIRE, 0, "peer dead");
+}
+
+static void hold_clear(struct setrt *s)
+{
+	s->hold_until_ns = 0;
+}
+
+void claim_event(struct daemon *d, struct setrt *s, const struct hbpf_event *ev)
+{
+	uint64_t since = ev->ts_ns ? ev->ts_ns : kern_now_ns();
+	char buf[16];
+
+	if (s->hold_until_ns)
+		return; /* the same loss, told again */
+	if (!(d->k.sets[s->id].flags & HBPF_SF_DAMPENED)) {
+		claim_dispatch(d, s, ev);
+		return;
+	}
+	s->hold_ev = *ev;
+	s->hold_until_ns = since + (uint64_t)d->cfg.daemon_deadline_ms * 1000000ull;
+	log_info("(%s) %s lost, but the set is dampened: taking it only if nobody holds it "
+		 "for %s",
+		 s->c->name, node_name(d, ev->node),
+		 config_fmt_ms(buf, sizeof(buf), d->cfg.daemon_deadline_ms));
+}
+
+/* A dampened set's hold-down: the peer came back holding it (the set stays
+ * where it is), or nobody held it to the end (the claim goes on). */
+static void hold_step(struct daemon *d, struct setrt *s, uint64_t now)
+{
+	int peer = s->hold_ev.node, holder = live_holder(d, s->id);
+	struct hbpf_event ev;
+
+	if (s->m.state != FSM_OFFLINE || d->k.sets[s->id].owned) {
+		hold_clear(s);
+		return;
+	}
+	/* Back means holding it again: a peer that is heard but gave the set
+	 * up (its own watchdog demoted it) leaves it for us to take. */
+	if (holder >= 0) {
+		log_info("(%s) %s holds it again within the hold-down: the dampened set stays "
+			 "where it is",
+			 s->c->name, node_name(d, holder));
+		hold_clear(s);
+		return;
+	}
+	if (now < s->hold_until_ns)
+		return;
+	log_info("(%s) nobody held it through the hold-down after %s was lost: claiming the "
+		 "dampened set",
+		 s->c->name, node_name(d, peer));
+	ev = s->hold_ev;
+	hold_clear(s);
+	claim_dispatch(d, s, &ev);
 }
 
 static void tb_tick(struct daemon *d, uint64_t now)
@@ -372,9 +447,12 @@ void claim_tick(struct daemon *d, uint64_t now)
 		d->claimed = 1;
 		start_round(d, 0, now);
 	}
-	for (i = 0; i < d->cfg.nsets; i++)
+	for (i = 0; i < d->cfg.nsets; i++) {
+		if (d->sets[i].hold_until_ns)
+			hold_step(d, &d->sets[i], now);
 		if (d->sets[i].tb_claim_ns)
 			claim_step(d, &d->sets[i], now);
+	}
 }
 
 static void held_write(struct daemon *d)
@@ -438,6 +516,7 @@ int claim_open(struct daemon *d)
 		struct setrt *s = &d->sets[i];
 
 		claim_clear(s);
+		hold_clear(s);
 		s->held = !!(mask & (1u << i));
 		if (s->held)
 			log_info("(%s) held when this node stopped (epoch %u)", s->c->name,

@@ -17,6 +17,7 @@
 
 #include "daemon.h"
 #include "log.h"
+#include "margin.h"
 
 #define HANDOFF_HOLD_NS 2000000000ull /* how long a handoff/move is announced */
 #define USABLE_PERIOD_NS 20000000ull  /* how often node usability is sampled */
@@ -124,12 +125,47 @@ static int moves_recent(const struct setrt *s, uint64_t now, uint64_t window_ns)
 	return n;
 }
 
-/* Every move this node takes part in counts: the ones it makes (handoffs)
- * and the ones it receives (kernel takeovers, claims). */
+/*
+ * The kernel's half of dampening: while the set has moved dampen-count times
+ * within the window (or a move was refused), HBPF_SF_DAMPENED makes the
+ * kernel leave a lost peer's set to the daemon, which takes it only once the
+ * peer stayed silent for the daemon deadline (claim.c): a flapping path (a
+ * loaded or descheduled VM, a lossy link) no longer moves the set on every
+ * short silence, and a real death still moves it.  The daemon is the only
+ * writer of sets[].flags; the kernel only reads them.
+ */
+static void dampen_sync(struct setrt *s, uint64_t now)
+{
+	const struct hbpf_cfg_set *c = s->c;
+	volatile struct hbpf_set *ks = &s->d->k.sets[s->id];
+	uint64_t window = (uint64_t)c->dampen_window_ms * 1000000ull;
+	int n = c->dampen_moves ? moves_recent(s, now, window) : 0;
+	int want = s->dampened || (c->dampen_moves && n >= (int)c->dampen_moves);
+	char buf[16], dl[16];
+
+	if (want == !!(ks->flags & HBPF_SF_DAMPENED))
+		return;
+	if (want) {
+		ks->flags |= HBPF_SF_DAMPENED;
+		log_warnx("(%s) moved %d times in the last %s (limit %u): dampened; a lost peer's "
+			  "set is taken only after nobody held it for %s",
+			  c->name, n, config_fmt_ms(buf, sizeof(buf), c->dampen_window_ms),
+			  c->dampen_moves,
+			  config_fmt_ms(dl, sizeof(dl), s->d->cfg.daemon_deadline_ms));
+	} else {
+		ks->flags &= ~HBPF_SF_DAMPENED;
+		log_info("(%s) kernel takeovers no longer dampened", c->name);
+	}
+}
+
+/* Every move this node takes part in counts: the ones it makes (handoffs),
+ * the ones it receives (kernel takeovers, claims) and the ones it loses to a
+ * higher epoch (a healed partition, a flap). */
 void move_record(struct setrt *s, uint64_t now)
 {
 	s->move_ns[s->move_next] = now;
 	s->move_next = (s->move_next + 1) % HBPF_MAX_DAMPEN;
+	dampen_sync(s, now);
 }
 
 int set_move(struct setrt *s, int to, const char *why)
@@ -145,6 +181,7 @@ int set_move(struct setrt *s, int to, const char *why)
 			return -EBUSY; /* said once; the next refusals are the same */
 		s->dampened = 1;
 		s->dampened_ns = now;
+		dampen_sync(s, now);
 		log_warnx("(%s) dampened: %s would move it to %s, but it moved %d times in the "
 			  "last %s (limit %u): staying here",
 			  c->name, why, node_name(s->d, to), n,
@@ -165,10 +202,11 @@ void set_undampen(struct setrt *s, const char *why)
 {
 	memset(s->move_ns, 0, sizeof(s->move_ns));
 	s->move_next = 0;
-	if (!s->dampened)
-		return;
-	s->dampened = 0;
-	log_info("(%s) no longer dampened (%s)", s->c->name, why);
+	if (s->dampened) {
+		s->dampened = 0;
+		log_info("(%s) no longer dampened (%s)", s->c->name, why);
+	}
+	dampen_sync(s, kern_now_ns());
 }
 
 /* A dampened set is released once it has not moved for a whole window. */
@@ -176,11 +214,12 @@ static void dampen_tick(struct setrt *s, uint64_t now)
 {
 	char buf[16];
 
-	if (!s->dampened || moves_recent(s, now, (uint64_t)s->c->dampen_window_ms * 1000000ull))
-		return;
-	s->dampened = 0;
-	log_info("(%s) no longer dampened: no move in the last %s", s->c->name,
-		 config_fmt_ms(buf, sizeof(buf), s->c->dampen_window_ms));
+	if (s->dampened && !moves_recent(s, now, (uint64_t)s->c->dampen_window_ms * 1000000ull)) {
+		s->dampened = 0;
+		log_info("(%s) no longer dampened: no move in the last %s", s->c->name,
+			 config_fmt_ms(buf, sizeof(buf), s->c->dampen_window_ms));
+	}
+	dampen_sync(s, now);
 }
 
 uint64_t node_usable_since(struct daemon *d, int id)
@@ -212,6 +251,52 @@ static void usable_tick(struct daemon *d, uint64_t now)
 			d->usable_ns[id] = 0;
 		else if (!d->usable_ns[id])
 			d->usable_ns[id] = now;
+	}
+}
+
+#define MARGIN_FIRST_NS (2ull * 1000000000ull)	/* first look, after start */
+#define MARGIN_PERIOD_NS (5ull * 1000000000ull) /* then every so often */
+#define MARGIN_FRESH_NS (10ull * 1000000000ull) /* a link silent longer says nothing */
+
+/* Judge every link this node hears against the timers; log each change. */
+static void margin_tick(struct daemon *d, uint64_t now)
+{
+	uint64_t interval = (uint64_t)d->cfg.interval_ms * 1000000ull;
+	int fd = kern_map_fd(&d->k, "links"), i, l;
+	char buf[320];
+
+	if (!d->margin_check_ns)
+		d->margin_check_ns = now + MARGIN_FIRST_NS;
+	if (now < d->margin_check_ns || fd < 0)
+		return;
+	d->margin_check_ns = now + MARGIN_PERIOD_NS;
+	for (i = 0; i < d->cfg.nnodes; i++) {
+		int id = d->cfg.nodes[i].id;
+
+		if (id == d->self)
+			continue;
+		for (l = 0; l < d->cfg.nlinks; l++) {
+			__u32 key = (__u32)(id * HBPF_MAX_LINKS + l);
+			uint64_t bit = 1ull << key;
+			struct hbpf_link lnk;
+			struct margin m;
+
+			if (bpf_map_lookup_elem(fd, &key, &lnk) || !lnk.rx || !lnk.echo_rx ||
+			    now - lnk.last_seen_ns > MARGIN_FRESH_NS)
+				continue;
+			margin_judge(interval, d->cfg.detect_mult, lnk.rtt_avg_ns, lnk.jitter_ns,
+				     &m);
+			if (m.tight == !!(d->margin_tight & bit))
+				continue;
+			d->margin_tight ^= bit;
+			margin_format(&m, lnk.rtt_avg_ns, lnk.jitter_ns, buf, sizeof(buf));
+			if (m.tight)
+				log_warnx("link %s to %s: %s", d->cfg.link_names[l],
+					  node_name(d, id), buf);
+			else
+				log_info("link %s to %s: %s again", d->cfg.link_names[l],
+					 node_name(d, id), buf);
+		}
 	}
 }
 
@@ -473,24 +558,8 @@ void daemon_kernel_event(struct daemon *d, const struct hbpf_event *ev)
 		set_event(s, FSM_EV_ACQUIRE, 1, "kernel takeover");
 		break;
 	case HBPF_EV_CLAIM:
-		if (!s || s->m.state != FSM_OFFLINE)
-			break;
-		/* Without disk groups the kernel asks only when a tie-breaker
-		 * (or "tie-breaker none") gates the takeover. */
-		if (!s->c->ndgs || claim_gate(d, s->c) == FSM_GATE_CLOSED) {
-			claim_kernel(d, s, ev);
-			break;
-		}
-		/* Whether the peer is dead or only cut off from us is for its disk
-		 * slot to say: the lease acquire watches it for a full lease
-		 * timeout and refuses if it still advances. */
-		log_info("(%s) %s is silent on every network link and this node is next: "
-			 "fencing its disk groups first",
-			 s->c->name, node_name(d, ev->node));
-		s->claim_from = ev->node;
-		s->trigger_ns = ev->ts_ns;
-		move_record(s, now);
-		set_event(s, FSM_EV_ACQUIRE, 0, "peer dead");
+		if (s && s->m.state == FSM_OFFLINE)
+			claim_event(d, s, ev);
 		break;
 	case HBPF_EV_DEMOTE:
 	case HBPF_EV_YIELD:
@@ -502,6 +571,8 @@ void daemon_kernel_event(struct daemon *d, const struct hbpf_event *ev)
 			  ev->epoch);
 		if (!s->trigger_ns)
 			s->trigger_ns = ev->ts_ns;
+		if (ev->type == HBPF_EV_YIELD)
+			move_record(s, now);
 		set_event(s, FSM_EV_LOST, -1, "kernel demoted");
 		break;
 	case HBPF_EV_MOVE_REQ:
@@ -536,6 +607,7 @@ void daemon_tick(struct daemon *d, uint64_t now)
 
 	d->k.local->stamp_ns = now;
 	usable_tick(d, now);
+	margin_tick(d, now);
 	/* Start-up rounds (resume, then priority) and tie-breaker claims. */
 	claim_tick(d, now);
 	for (i = 0; i < d->cfg.nsets; i++) {

@@ -78,7 +78,10 @@ struct setrt {
 	uint64_t tb_ans_ns;   /* send time of the first probe answered since */
 	int tb_peer;	      /* the lost peer, -1 = a start-up claim */
 	int tb_said;	      /* "not answering" / "refused" logged for this claim */
-	int held;	      /* held when the daemon last stopped (held-set record) */
+	/* dampened claim (claim.c): a lost peer's set taken only after a hold-down */
+	uint64_t hold_until_ns;	   /* end of the hold-down, 0 = none */
+	struct hbpf_event hold_ev; /* the kernel's claim it holds */
+	int held;		   /* held when the daemon last stopped (held-set record) */
 	/* timings of the last takeover/release, for status and logs */
 	uint64_t last_plan_ms_x1000; /* plan duration, us */
 	int last_step;		     /* kind of the step last run */
@@ -131,6 +134,10 @@ struct daemon {
 	/* since when each node id has been usable (peer_usable), 0 = not now */
 	uint64_t usable_ns[HBPF_MAX_NODES];
 	uint64_t usable_check_ns;
+	/* timer margin (daemon.c): next check, and the links judged too tight
+	 * (bit peer * HBPF_MAX_LINKS + link) */
+	uint64_t margin_check_ns;
+	uint64_t margin_tight;
 	/* watches */
 	struct watch sig_w, tick_w, ring_w, ctl_w, nl_w;
 	int ctl_fd;
@@ -206,7 +213,7 @@ int claim_open(struct daemon *d);
 void claim_close(struct daemon *d);
 void claim_tick(struct daemon *d, uint64_t now);
 /* HBPF_EV_CLAIM for a set without disk groups (the gate was closed). */
-void claim_kernel(struct daemon *d, struct setrt *s, const struct hbpf_event *ev);
+void claim_event(struct daemon *d, struct setrt *s, const struct hbpf_event *ev);
 /* s changed state: keep the held-set record in step. */
 void claim_state_changed(struct setrt *s, int old_state, int new_state);
 /* The gate the configuration asks for (FSM_GATE_*). */

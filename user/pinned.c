@@ -41,8 +41,8 @@ static const struct pm_spec pm_specs[HBPF_PM_NR] = {
 			   "struct hbpf_peer"},
 	[HBPF_PM_LINKS] = {"links", BPF_MAP_TYPE_ARRAY, 4, sizeof(struct hbpf_link),
 			   HBPF_MAX_NODES *HBPF_MAX_LINKS, "struct hbpf_link"},
-	[HBPF_PM_DROPS] = {"drops", BPF_MAP_TYPE_PERCPU_ARRAY, 4, 8, HBPF_DROP_MAX, "__u64"},
-	[HBPF_PM_STATS] = {"stats", BPF_MAP_TYPE_PERCPU_ARRAY, 4, 8, HBPF_STAT_MAX, "__u64"},
+	[HBPF_PM_DROPS] = {"drops", BPF_MAP_TYPE_PERCPU_ARRAY, 4, 8, HBPF_DROP_SLOTS, "__u64"},
+	[HBPF_PM_STATS] = {"stats", BPF_MAP_TYPE_PERCPU_ARRAY, 4, 8, HBPF_STAT_SLOTS, "__u64"},
 };
 
 const char *hbpf_pinned_name(int m)
@@ -378,6 +378,7 @@ static const char *const drop_names[HBPF_DROP_MAX] = {
 	[HBPF_DROP_KEY] = "key",
 	[HBPF_DROP_MAC] = "mac",
 	[HBPF_DROP_REPLAY] = "replay",
+	[HBPF_DROP_STALE_ECHO] = "stale_echo",
 };
 
 static const char *const stat_names[HBPF_STAT_MAX] = {

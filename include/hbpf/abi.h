@@ -16,7 +16,7 @@
 #endif
 
 /* Version of the pinned layout; pins live under <pin-root>/v<N>/. */
-#define HBPF_LAYOUT_VERSION 2
+#define HBPF_LAYOUT_VERSION 3
 #define HBPF_PIN_ROOT_DEFAULT "/sys/fs/bpf/hbpf"
 
 /* Limits.  Node ids and set ids index arrays, so they stay small. */
@@ -130,7 +130,7 @@ _Static_assert(HBPF_WIRE_KEPT_LEN % 8 == 0, "the kept prefix is whole 64-bit wor
 #define HBPF_WIRE_MAX_LEN HBPF_WIRE_LEN(HBPF_MAX_SETS) /* 182 */
 
 /* ------------------------------------------------------------------------ */
-/* Maps (all pinned under <pin-root>/v2/ by name, BTF-described).            */
+/* Maps (all pinned under <pin-root>/v3/ by name, BTF-described).            */
 
 /*
  * "config" (ARRAY, 1 entry, key __u32 0): written by the daemon before it
@@ -184,6 +184,9 @@ _Static_assert(sizeof(struct hbpf_key) == 24, "hbpf_key layout");
 #define HBPF_SF_FENCED                                                \
 	(1u << 2) /* has disk groups: the daemon fences (acquires the \
 		   * lease) before the kernel may own it */
+#define HBPF_SF_DAMPENED                                                \
+	(1u << 3) /* moved dampen-count times within the window: a lost \
+		   * peer's set is the daemon's to take (after a hold-down) */
 
 /*
  * "sets" (ARRAY, HBPF_MAX_SETS entries, BPF_F_MMAPABLE, key = set id):
@@ -287,7 +290,12 @@ _Static_assert(sizeof(struct hbpf_link) == 64, "hbpf_link layout");
  */
 #define HBPF_TIMER_SELF HBPF_MAX_NODES
 
-/* "drops" (PERCPU_ARRAY, HBPF_DROP_MAX entries): packets dropped, by reason. */
+/*
+ * "drops" (PERCPU_ARRAY, HBPF_DROP_SLOTS entries): packets dropped, by
+ * reason.  The map has room for reasons not yet named, so a new one does not
+ * change the pinned layout; entries from HBPF_DROP_MAX on stay zero.
+ */
+#define HBPF_DROP_SLOTS 32
 #define HBPF_DROP_SHORT 0	    /* truncated heartbeat */
 #define HBPF_DROP_MAGIC 1	    /* bad magic */
 #define HBPF_DROP_VERSION 2	    /* unknown wire version */
@@ -302,10 +310,13 @@ _Static_assert(sizeof(struct hbpf_link) == 64, "hbpf_link layout");
 #define HBPF_DROP_EGRESS_FOREIGN 11 /* egress from a VIP this node does not own */
 #define HBPF_DROP_KEY 12	    /* heartbeat keyid not in the keys map */
 #define HBPF_DROP_MAC 13	    /* heartbeat MAC does not verify */
-#define HBPF_DROP_REPLAY 14	    /* replayed or stale heartbeat/echo */
-#define HBPF_DROP_MAX 15
+#define HBPF_DROP_REPLAY 14	    /* replayed heartbeat/echo (not newer than the window) */
+#define HBPF_DROP_STALE_ECHO 15	    /* echo older than 2 x detect: a late path, not a replay */
+#define HBPF_DROP_MAX 16
 
-/* "stats" (PERCPU_ARRAY, HBPF_STAT_MAX entries): counters of normal work. */
+/* "stats" (PERCPU_ARRAY, HBPF_STAT_SLOTS entries, room to grow as drops has):
+ * counters of normal work. */
+#define HBPF_STAT_SLOTS 32
 #define HBPF_STAT_HB_RX 0
 #define HBPF_STAT_ECHO_TX 1
 #define HBPF_STAT_ECHO_RX 2
@@ -318,6 +329,8 @@ _Static_assert(sizeof(struct hbpf_link) == 64, "hbpf_link layout");
 #define HBPF_STAT_STALE_ARP 9	  /* foreign ARP claiming an owned VIP seen */
 #define HBPF_STAT_GARP_REFUSED 10 /* GARP asked for a set not owned */
 #define HBPF_STAT_MAX 11
+_Static_assert(HBPF_DROP_MAX <= HBPF_DROP_SLOTS && HBPF_STAT_MAX <= HBPF_STAT_SLOTS,
+	       "drops/stats slots");
 
 /* ------------------------------------------------------------------------ */
 /* Ring buffer "events": kernel -> daemon.                                   */

@@ -251,6 +251,61 @@ static void test_ingress_marks_owned_vip_frames_to_vmac_for_the_host(void **stat
 	assert_int_equal(t_stat(f, HBPF_STAT_VMAC_RX), 1);
 }
 
+/*
+ * Linux's default arp_announce=0: the owner asks for the client from the VIP,
+ * egress gives the request the VMAC as sender, and the client answers to the
+ * VMAC.  The reply reaches the stack under the interface's MAC; one to a VMAC
+ * this node does not own is dropped.
+ */
+static void test_arp_reply_to_owned_vmac_reaches_stack_under_iface_mac(void **state)
+{
+	struct fix *f = *state;
+	uint8_t in[T_FRAME_MAX], out[T_FRAME_MAX], want[T_FRAME_MAX];
+	size_t len = t_build_arp(in, t_vmac1, t_client_mac, 2, 0xc6120009, t_vmac1, T_VIP1);
+
+	memcpy(want, in, len);
+	memcpy(want, t_if_mac, 6);
+	assert_int_equal(t_run(f->skel->progs.xdp_node, in, len, out, NULL), XDP_PASS);
+	assert_memory_equal(out, want, len);
+	assert_int_equal(t_stat(f, HBPF_STAT_VMAC_RX), 1);
+	assert_int_equal(t_stat(f, HBPF_STAT_STALE_ARP), 0);
+
+	len = t_build_arp(in, t_vmac0, t_client_mac, 2, 0xc6120009, t_vmac0, T_VIP0);
+	assert_int_equal(t_run(f->skel->progs.xdp_node, in, len, NULL, NULL), XDP_DROP);
+	assert_int_equal(t_drop(f, HBPF_DROP_VMAC_FOREIGN), 1);
+
+	/* A reply to the interface's own MAC or to another host passes as it is. */
+	len = t_build_arp(in, t_if_mac, t_client_mac, 2, 0xc6120009, t_if_mac, T_SELF_IP);
+	assert_int_equal(t_run(f->skel->progs.xdp_node, in, len, out, NULL), XDP_PASS);
+	assert_memory_equal(out, in, len);
+	len = t_build_arp(in, t_peer_mac, t_client_mac, 2, 0xc6120009, t_peer_mac, 0xc612000a);
+	assert_int_equal(t_run(f->skel->progs.xdp_node, in, len, out, NULL), XDP_PASS);
+	assert_memory_equal(out, in, len);
+	assert_int_equal(t_stat(f, HBPF_STAT_VMAC_RX), 1);
+	assert_int_equal(t_drops_total(f), 1);
+}
+
+static void test_ingress_marks_arp_handed_over_from_vmac_for_the_host(void **state)
+{
+	struct fix *f = *state;
+	uint8_t in[T_FRAME_MAX];
+	size_t len;
+
+	/* What the gate passed on: now addressed to the interface's MAC, but
+	 * classified PACKET_OTHERHOST (lo's MAC is all-zero in the test run, as
+	 * the VMAC was when a veth built the skb). */
+	len = t_build_arp(in, t_if_mac, t_client_mac, 2, 0xc6120009, t_vmac1, T_VIP1);
+	assert_int_equal(t_run(f->skel->progs.tc_ingress, in, len, NULL, NULL), 0);
+	assert_int_equal(t_stat(f, HBPF_STAT_VMAC_RX), 1);
+
+	/* ARP to any other MAC is left alone. */
+	len = t_build_arp(in, t_vmac0, t_client_mac, 2, 0xc6120009, t_vmac0, T_VIP0);
+	assert_int_equal(t_run(f->skel->progs.tc_ingress, in, len, NULL, NULL), 0);
+	len = t_build_arp(in, t_peer_mac, t_client_mac, 2, 0xc6120009, t_peer_mac, 0xc612000a);
+	assert_int_equal(t_run(f->skel->progs.tc_ingress, in, len, NULL, NULL), 0);
+	assert_int_equal(t_stat(f, HBPF_STAT_VMAC_RX), 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -268,6 +323,8 @@ int main(void)
 		T(test_egress_from_owned_vip_leaves_with_vmac_source),
 		T(test_egress_from_foreign_vip_is_shot),
 		T(test_ingress_marks_owned_vip_frames_to_vmac_for_the_host),
+		T(test_arp_reply_to_owned_vmac_reaches_stack_under_iface_mac),
+		T(test_ingress_marks_arp_handed_over_from_vmac_for_the_host),
 #undef T
 	};
 

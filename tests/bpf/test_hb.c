@@ -541,6 +541,44 @@ static void test_higher_epoch_claim_makes_us_yield(void **state)
 	assert_int_equal(ev->epoch, 6);
 }
 
+/*
+ * A healed partition seen from the winner: the peer claimed set 1 at a lower
+ * epoch (we keep it), then yields and stops claiming it.  While both
+ * answered, the switch may have learnt the VMAC on the peer's port: the
+ * kernel asks the daemon to announce the set again, once per 100 ms.
+ */
+static void test_peer_giving_up_an_owned_set_asks_reannounce(void **state)
+{
+	struct fix *f = *state;
+	struct t_hb h = t_hb_default(HBPF_WT_HB, 1);
+	const struct hbpf_event *ev;
+	struct hbpf_set s;
+
+	h.owned = 1u << 1;
+	h.epoch[1] = 4; /* ours is 5 */
+	assert_int_equal(run_hb(f, &h, NULL, NULL), XDP_TX);
+	t_drain(f);
+	assert_int_equal(t_count_ev(f, HBPF_EV_STALE_ARP, -1), 0);
+
+	h.seq = 2;
+	h.owned = 0;
+	assert_int_equal(run_hb(f, &h, NULL, NULL), XDP_TX);
+	t_get_set(f, 1, &s);
+	assert_int_equal(s.owned, 1);
+	assert_int_equal(s.owner, T_SELF);
+	t_drain(f);
+	assert_int_equal(t_count_ev(f, HBPF_EV_STALE_ARP, -1), 1);
+	ev = t_find_ev(f, HBPF_EV_STALE_ARP);
+	assert_int_equal(ev->set, 1);
+	assert_int_equal(ev->epoch, 5);
+
+	/* Not claimed before, not claimed now: nothing to repair. */
+	h.seq = 3;
+	assert_int_equal(run_hb(f, &h, NULL, NULL), XDP_TX);
+	t_drain(f);
+	assert_int_equal(t_count_ev(f, HBPF_EV_STALE_ARP, -1), 1);
+}
+
 static void test_equal_epoch_yields_to_peer_first_in_prio(void **state)
 {
 	struct fix *f = *state;
@@ -1067,6 +1105,7 @@ int main(void)
 		T(test_handoff_to_self_takes_set_with_next_epoch),
 		T(test_handoff_refused_while_peer_still_claims_set),
 		T(test_higher_epoch_claim_makes_us_yield),
+		T(test_peer_giving_up_an_owned_set_asks_reannounce),
 		T(test_equal_epoch_yields_to_peer_first_in_prio),
 		T(test_released_set_loses_its_owner),
 		T(test_move_request_for_owned_set_is_reported_once),

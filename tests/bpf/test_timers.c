@@ -72,22 +72,21 @@ static void test_silent_peer_is_declared_dead_and_its_set_taken_over(void **stat
 	assert_int_equal(t_count_ev(f, HBPF_EV_TAKEOVER, -1), 1);
 }
 
-static void test_fenced_set_is_claimed_by_the_daemon_not_taken_by_the_kernel(void **state)
+/* A lost peer's set whose flag makes it the daemon's to take: the kernel
+ * only asks (HBPF_EV_CLAIM) and owns nothing. */
+static void expect_claimed_not_taken(struct fix *f, uint32_t flag)
 {
-	struct fix *f = *state;
 	const struct hbpf_event *ev;
 	struct hbpf_set s;
 
 	quiet_watchdog(f);
 	t_get_set(f, 0, &s);
-	s.flags |= HBPF_SF_FENCED;
+	s.flags |= flag;
 	t_put_set(f, 0, &s);
 	t_arm(f);
 	hb_from_owner_of_set0(f, 1);
 
 	t_sleep_ms(300);
-	/* The peer is dead, but a set with disk groups stays unowned here until
-	 * the daemon holds the lease: the kernel only asks for the claim. */
 	t_get_set(f, 0, &s);
 	assert_int_equal(s.owned, 0);
 	assert_int_equal(s.owner, T_PEER);
@@ -99,6 +98,20 @@ static void test_fenced_set_is_claimed_by_the_daemon_not_taken_by_the_kernel(voi
 	assert_int_equal(ev->set, 0);
 	assert_int_equal(ev->node, T_PEER);
 	assert_int_equal(ev->reason, HBPF_RS_PEER_DEAD);
+}
+
+/* The peer is dead, but a set with disk groups stays unowned here until the
+ * daemon holds the lease. */
+static void test_fenced_set_is_claimed_by_the_daemon_not_taken_by_the_kernel(void **state)
+{
+	expect_claimed_not_taken(*state, HBPF_SF_FENCED);
+}
+
+/* A dampened set (it moved too often) is not taken on the first silence:
+ * a flapping path must not move it again and again. */
+static void test_dampened_set_is_claimed_by_the_daemon_not_taken_by_the_kernel(void **state)
+{
+	expect_claimed_not_taken(*state, HBPF_SF_DAMPENED);
 }
 
 static void test_dead_peer_set_goes_to_next_alive_node_not_us(void **state)
@@ -285,6 +298,7 @@ int main(void)
 #define T(fn) cmocka_unit_test_setup_teardown(fn, t_setup, t_teardown)
 		T(test_silent_peer_is_declared_dead_and_its_set_taken_over),
 		T(test_fenced_set_is_claimed_by_the_daemon_not_taken_by_the_kernel),
+		T(test_dampened_set_is_claimed_by_the_daemon_not_taken_by_the_kernel),
 		T(test_dead_peer_set_goes_to_next_alive_node_not_us),
 		T(test_steady_heartbeats_keep_peer_alive),
 		T(test_starved_node_does_not_declare_peer_dead),

@@ -184,10 +184,10 @@ int main(int argc, char **argv)
 	lk.jitter_ns = 4000;
 	put(fd, 1 * HBPF_MAX_LINKS + 0, &lk);
 
-	fd = mk("drops", BPF_MAP_TYPE_PERCPU_ARRAY, 4, 8, HBPF_DROP_MAX);
+	fd = mk("drops", BPF_MAP_TYPE_PERCPU_ARRAY, 4, 8, HBPF_DROP_SLOTS);
 	percpu(fd, ncpus, HBPF_DROP_SHORT, 1, 2);
 	percpu(fd, ncpus, HBPF_DROP_CLUSTER, 4, 0);
-	fd = mk("stats", BPF_MAP_TYPE_PERCPU_ARRAY, 4, 8, HBPF_STAT_MAX);
+	fd = mk("stats", BPF_MAP_TYPE_PERCPU_ARRAY, 4, 8, HBPF_STAT_SLOTS);
 	percpu(fd, ncpus, HBPF_STAT_HB_RX, 5, 7);
 	return 0;
 }

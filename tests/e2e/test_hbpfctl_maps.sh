@@ -10,6 +10,7 @@ cd "$(dirname "$0")/../.."
 : "${HBPFCTL:=$O/hbpfctl}"
 : "${CC:=gcc}"
 TEST_NAME=hbpfctl_maps
+LAYOUT=$(sed -n "s/^#define HBPF_LAYOUT_VERSION \([0-9]*\).*/\1/p" include/hbpf/abi.h)
 
 TMP=$(mktemp -d "/tmp/hbpfctl-test-$$.XXXXXX")
 MNT=""
@@ -160,7 +161,7 @@ jcheck() {
 jcheck "json status" 'd["node"]["name"]=="alpha" and d["cluster"]==42 and d["daemon"]["state"]=="running" and d["daemon"]["pid"]==4242 and d["timers"]["interval_ms"]==2.0 and [p["name"] for p in d["peers"]]==["beta","gamma"] and d["peers"][1]["last_seen_ms"] is None and d["sets"][0]["owned"] and d["sets"][1]["owner"]=="beta" and d["drops"]=={"short":3,"cluster":4} and not d["control"]["answering"]' status
 jcheck "json peers" 'd["peers"][0]["rx"]==1000 and d["peers"][0]["daemon_age_ms"]==3.0 and d["links"][0]["link"]=="priv" and d["links"][0]["loss_pct"]==10.0 and d["links"][0]["rtt_us"]==35.2 and d["links"][1]["loss_pct"] is None and len(d["links"])==4' peers
 jcheck "json sets" 'd["sets"][0]["vips"]==["198.18.0.10","198.18.0.11"] and d["sets"][0]["vmac"]=="02:00:c6:12:00:0a" and d["sets"][0]["auto"] and not d["sets"][1]["auto"] and d["sets"][1]["epoch"]==7 and d["sets"][0]["daemon"] is None' sets
-jcheck "json counters" 'd["drops"]["short"]==3 and d["stats"]["hb_rx"]==12 and len(d["drops"])==15 and len(d["stats"])==11' counters
+jcheck "json counters" 'd["drops"]["short"]==3 and d["stats"]["hb_rx"]==12 and len(d["drops"])==16 and len(d["stats"])==11' counters
 
 # --- daemon liveness from the stamp ---
 "$TMP/mkmaps" "$MNT/stale" stale && t "stale stamp" 0 '^daemon: stale, pid 4242, stamp (8[0-9]{2} ms|[0-9.]+ s) ago$' \
@@ -170,12 +171,12 @@ jcheck "json counters" 'd["drops"]["short"]==3 and d["stats"]["hb_rx"]==12 and l
 
 # --- refusals: wrong layout, wrong type, nothing pinned ---
 "$TMP/mkmaps" "$MNT/badpeers" bad-peers
-t "wrong value size" 2 "^hbpfctl: $MNT/badpeers/v2/peers: value size 64, expected 72 \\(struct hbpf_peer\\): pinned layout does not match" \
+t "wrong value size" 2 "^hbpfctl: $MNT/badpeers/v$LAYOUT/peers: value size 64, expected 72 \\(struct hbpf_peer\\): pinned layout does not match" \
 	'!^node:' -- -c "$CONF" -p "$MNT/badpeers" -s "$NOSOCK" status
 "$TMP/mkmaps" "$MNT/badtype" bad-type
-t "wrong map type" 2 "^hbpfctl: $MNT/badtype/v2/config: map type 1, expected 2" \
+t "wrong map type" 2 "^hbpfctl: $MNT/badtype/v$LAYOUT/config: map type 1, expected 2" \
 	-- -c "$CONF" -p "$MNT/badtype" -s "$NOSOCK" counters
-t "nothing pinned" 2 "^hbpfctl: cannot open $TMP/none/v2/config: No such file or directory" \
+t "nothing pinned" 2 "^hbpfctl: cannot open $TMP/none/v$LAYOUT/config: No such file or directory" \
 	-- -c "$CONF" -p "$TMP/none" -s "$NOSOCK" peers
 
 # --- dg show NAME: this node comes from the pinned config map (self = alpha) ---

@@ -213,14 +213,9 @@ cmd_up() { # PREFIX NNODES
 		ns=${p}n$i
 		h=$((11 + i))
 		ns_base "$ns"
-		# Nodes have two interfaces on two subnets.  arp_ignore=1: answer
-		# ARP only for addresses configured on the interface it came in
-		# on, so pub0 never claims a priv0 address (ARP flux).
-		# arp_announce=2: source ARP requests from the outgoing
-		# interface's primary address, never from a VIP, so asking for a
-		# neighbour does not rewrite that neighbour's entry for the VIP.
-		ns_sysctl "$ns" net.ipv4.conf.all.arp_ignore 1
-		ns_sysctl "$ns" net.ipv4.conf.all.arp_announce 2
+		# Nodes keep every sysctl at Linux's default (arp_ignore=0,
+		# arp_announce=0 among them), as a user's host has them: what
+		# hbpf needs it must do itself.
 		add_port "$sw" br-pub "p-pub-n$i" "$ns" pub0 \
 			"02:4c:41:12:00:$(host_hex $h)" "$PUB_NET.$h"
 		add_port "$sw" br-priv "p-priv-n$i" "$ns" priv0 \
