@@ -352,18 +352,19 @@ static void vips_log(struct setrt *s, const char *what)
 		  inet_ntoa(s->c->vips[0].addr));
 }
 
+_Static_assert(GARP_BURST_MAX >= HBPF_MAX_SET_VIPS, "a set's VIPs fit in one GARP burst");
+
 static int do_garp(struct setrt *s)
 {
-	struct daemon *d = s->d;
-	int i, err = 0;
+	struct in_addr vips[HBPF_MAX_SET_VIPS];
+	int i;
 
-	for (i = 0; i < s->c->nvips; i++) {
-		int e = garp_send(&d->garp, s->c->vips[i].addr, s->c->vmac);
-
-		if (e)
-			err = e;
-	}
-	return err;
+	if (!s->d->garp_ok)
+		return -ENOTCONN;
+	/* One burst per set: garp checks the device's counters once around it. */
+	for (i = 0; i < s->c->nvips; i++)
+		vips[i] = s->c->vips[i].addr;
+	return garp_send_burst(&s->d->garp, vips, s->c->nvips, s->c->vmac);
 }
 
 /* Run one step; synchronous steps finish here, commands finish in proc_done. */

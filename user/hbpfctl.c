@@ -19,7 +19,6 @@
 #include "config.h"
 #include "ctl.h"
 #include "hbpfctl.h"
-#include "keyfile.h"
 #include "pinned.h"
 
 #define CONF_DEFAULT "/etc/hbpf/hbpf.conf"
@@ -60,7 +59,7 @@ static void cmd_usage(const struct cmd *cmd)
 	fprintf(stderr, "usage: hbpfctl %s%s%s\n", cmd->name, *cmd->args ? " " : "", cmd->args);
 }
 
-static int too_many(const struct cmd *cmd)
+int cmd_too_many(const struct cmd *cmd)
 {
 	fprintf(stderr, "hbpfctl: %s: too many arguments\n", cmd->name);
 	cmd_usage(cmd);
@@ -287,7 +286,7 @@ static int cmd_counters(struct ctl *c, const struct cmd *cmd, int argc, char **a
 
 	(void)argv;
 	if (argc)
-		return too_many(cmd);
+		return cmd_too_many(cmd);
 	ret = open_maps(c, &p, need, &kcfg);
 	if (ret)
 		return ret;
@@ -354,7 +353,7 @@ static int cmd_peers(struct ctl *c, const struct cmd *cmd, int argc, char **argv
 
 	(void)argv;
 	if (argc)
-		return too_many(cmd);
+		return cmd_too_many(cmd);
 	ret = open_maps(c, &p, need, &kcfg);
 	if (ret)
 		return ret;
@@ -509,7 +508,7 @@ static int cmd_sets(struct ctl *c, const struct cmd *cmd, int argc, char **argv)
 
 	(void)argv;
 	if (argc)
-		return too_many(cmd);
+		return cmd_too_many(cmd);
 	ret = open_maps(c, &p, need, &kcfg);
 	if (ret)
 		return ret;
@@ -681,6 +680,7 @@ static int status_text(const struct ctl *c, const struct hbpf_pinned *p, const s
 	}
 	if (any)
 		printf("\n");
+	status_xdp_text(p->dir);
 	if (d->dg_known && d->ndgs)
 		printf("disk groups:\n");
 	for (int i = 0; d->dg_known && i < d->ndgs; i++) {
@@ -766,6 +766,7 @@ static int status_json(const struct ctl *c, const struct hbpf_pinned *p, const s
 			jw_u64(&w, hbpf_drop_name(i), v);
 	}
 	jw_close_obj(&w);
+	status_xdp_json(&w, p->dir);
 	if (d->dg_known) {
 		jw_open_arr(&w, "diskgroups");
 		for (int i = 0; i < d->ndgs; i++) {
@@ -798,7 +799,7 @@ static int cmd_status(struct ctl *c, const struct cmd *cmd, int argc, char **arg
 
 	(void)argv;
 	if (argc)
-		return too_many(cmd);
+		return cmd_too_many(cmd);
 	ret = open_maps(c, &p, need, &kcfg);
 	if (ret)
 		return ret;
@@ -906,72 +907,6 @@ static int cmd_action(struct ctl *c, const struct cmd *cmd, int argc, char **arg
 	for (int i = 0; i < argc; i++)
 		off += snprintf(req + off, sizeof(req) - off, " %s", argv[i]);
 	return send_action(c, req, ACTION_TIMEOUT_MS);
-}
-
-static int cmd_check(struct ctl *c, const struct cmd *cmd, int argc, char **argv)
-{
-	struct hbpf_config *cfg;
-	char err[512];
-	int ret;
-
-	if (argc > 1)
-		return too_many(cmd);
-	cfg = calloc(1, sizeof(*cfg));
-	if (!cfg) {
-		fprintf(stderr, "hbpfctl: out of memory\n");
-		return EXIT_FAIL;
-	}
-	ret = hbpf_config_load(argc ? argv[0] : c->conf_path, cfg, err, sizeof(err));
-	if (ret) {
-		fprintf(stderr, "%s\n", err);
-		free(cfg);
-		return EXIT_FAIL;
-	}
-	/* The daemon reads the key file at start-up: catch its problems here too. */
-	if (cfg->key_file[0]) {
-		struct hbpf_keyset ks;
-
-		ret = hbpf_keyfile_load(cfg->key_file, &ks, err, sizeof(err));
-		explicit_bzero(&ks, sizeof(ks));
-		if (ret) {
-			fprintf(stderr, "%s\n", err);
-			free(cfg);
-			return EXIT_FAIL;
-		}
-	}
-	hbpf_config_dump(cfg, stdout);
-	printf("configuration OK\n");
-	free(cfg);
-	return 0;
-}
-
-/* "keygen [KEYID]": a fresh key-file line on stdout (keyid 1 by default). */
-static int cmd_keygen(struct ctl *c, const struct cmd *cmd, int argc, char **argv)
-{
-	unsigned long id = 1;
-	char line[64], *end;
-	int ret;
-
-	(void)c;
-	if (argc > 1)
-		return too_many(cmd);
-	if (argc) {
-		errno = 0;
-		id = strtoul(argv[0], &end, 10);
-		if (argv[0][0] < '0' || argv[0][0] > '9' || *end || errno || id < 1 || id > 255) {
-			fprintf(stderr, "hbpfctl: keygen: key id '%s' is not a number 1..255\n",
-				argv[0]);
-			return EXIT_USAGE;
-		}
-	}
-	ret = hbpf_keyfile_gen((uint8_t)id, line, sizeof(line));
-	if (ret) {
-		fprintf(stderr, "hbpfctl: keygen: %s\n", strerror(-ret));
-		return EXIT_FAIL;
-	}
-	fputs(line, stdout);
-	explicit_bzero(line, sizeof(line));
-	return fflush(stdout) ? EXIT_FAIL : 0;
 }
 
 /* ------------------------------------------------------------------------ */

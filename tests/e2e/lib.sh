@@ -126,6 +126,7 @@ set web {
 		${E2E_SVC_EXTRA:-}
 	}
 }
+${E2E_TAIL_EXTRA:-}
 EOF
 	cat >"$RUN/svc.sh" <<EOF
 #!/bin/sh
@@ -153,9 +154,10 @@ EOF
 	chmod +x "$RUN/svc.sh" "$RUN/notify.sh"
 }
 
-# start_node N: start hbpfd on node nN (in the foreground, logging to a file).
+# start_node N: start hbpfd on node nN (in the foreground, logging to a file),
+# with the configuration $RUN/hbpf.conf, or the file E2E_CONF_n<N> names.
 start_node() {
-	local n=$1
+	local n=$1 conf
 	# Not through lab_exec: a backgrounded shell function would be a
 	# subshell, and $! must be hbpfd itself (lab.sh and nsenter exec).
 	local binds=""
@@ -163,9 +165,10 @@ start_node() {
 	# hbpfd's).  A node can see its own "path" to a shared disk at the path
 	# every node uses: its device node bind-mounted there (DG_BINDS_n<N>).
 	eval "binds=\${DG_BINDS_n$n:-}"
+	eval "conf=\${E2E_CONF_n$n:-\$RUN/hbpf.conf}"
 	"$LAB" exec "$PREFIX" "n$n" unshare -m --propagation private sh -c \
 		'for b in $1; do mount --bind "${b%%=*}" "${b#*=}" || exit 1; done; shift; exec "$@"' \
-		sh "$binds" "$HBPFD" -d -c "$RUN/hbpf.conf" -N "n$n" -p "$PIN/n$n" \
+		sh "$binds" "$HBPFD" -d -c "$conf" -N "n$n" -p "$PIN/n$n" \
 		-s "$RUN/n$n.sock" >>"$RUN/n$n.log" 2>&1 &
 	eval "DPID$n=$!"
 	DAEMON_PIDS="${DAEMON_PIDS:-} $!"
