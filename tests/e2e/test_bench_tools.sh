@@ -10,7 +10,8 @@ set -u
 cd "$(dirname "$0")/../.."
 TEST_NAME=bench_tools
 OUT=$(mktemp /tmp/hbpf-bench-test.XXXXXX)
-trap 'rm -f "$OUT"' EXIT
+ERR=$(mktemp /tmp/hbpf-bench-test.XXXXXX)
+trap 'rm -f "$OUT" "$ERR"' EXIT
 
 fail() {
 	echo "FAIL $TEST_NAME: $*"
@@ -40,7 +41,9 @@ done
 [ "$(labs_now)" = "$before" ] || fail "a refused call left a lab behind"
 [ -s "$OUT" ] && fail "a refused call wrote results"
 
-bash tools/bench/hbpf.sh outage node 2 "$OUT" 2>/dev/null || fail "hbpf.sh outage node 2 failed"
+# Its error message and the lab's logs go to stderr: shown when it fails.
+bash tools/bench/hbpf.sh outage node 2 "$OUT" 2>"$ERR" ||
+	fail "hbpf.sh outage node 2 failed: $(grep -v ' Killed ' "$ERR" | tail -n 60)"
 bash tools/bench/keepalived.sh outage fast move 2 "$OUT" >/dev/null 2>&1 ||
 	fail "keepalived.sh outage fast move 2 failed"
 
