@@ -171,6 +171,7 @@ outage() {
 		"$LAB" exec "$PREFIX" c $SCHED "$PROBER" -q -t "$VIP:7" -d "$dur" \
 			>"$RUN/probe.out" 2>&1 &
 		PROBER_PID=$!
+		bench_prober_running "$PROBER_PID" || die "trial $t: the prober did not start"
 		# Some service first, then a random phase of the heartbeat interval.
 		bench_sleep_random 0.2 0.001
 		case "$scen" in
