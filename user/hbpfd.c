@@ -34,7 +34,6 @@
 #include "log.h"
 
 #define TICK_NS 2000000ull /* liveness stamp, GARP pacing, deadlines */
-#define LOAD_RT_PRIO 1	   /* start-up: above normal load, below every other RT thread */
 #define MAIN_RT_PRIO 70
 #define SENDER_RT_PRIO 80
 #define RESTART_GRACE_NS 10000000000ull /* a restarting daemon has 10 s */
@@ -439,12 +438,6 @@ int daemon_setup(struct daemon *d)
 	sigprocmask(SIG_BLOCK, &mask, NULL);
 	if (mlockall(MCL_CURRENT | MCL_FUTURE))
 		log_warn("mlockall");
-	/* Verifying the programs is CPU-bound: 0.4 s on an idle 2-CPU host,
-	 * 1-5 s at normal priority beside two busy VMs, long enough to outlast
-	 * a clean restart's grace on a saturated host.  The lowest real-time
-	 * priority makes start-up as fast loaded as idle while it still yields
-	 * to every other real-time thread (a peer's hbpfd in a shared host). */
-	set_rt(LOAD_RT_PRIO);
 	err = hnl_open(&d->nl);
 	if (err)
 		return err;
