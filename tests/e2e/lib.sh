@@ -184,7 +184,12 @@ start_node() {
 		-s "$RUN/n$n.sock" >>"$RUN/n$n.log" 2>&1 &
 	eval "DPID$n=$!"
 	DAEMON_PIDS="${DAEMON_PIDS:-} $!"
-	wait_ctl "$n" 5000 || fail "hbpfd on n$n did not come up"
+	wait_ctl "$n" 5000 && return 0
+	# Say which: a daemon that died, or one still starting (its programs
+	# load at normal priority: a host busy with other work slows that).
+	eval "kill -0 \$DPID$n" 2>/dev/null || fail "hbpfd on n$n exited during start-up"
+	fail "hbpfd on n$n did not come up in 5 s, still starting (load average" \
+		"$(cut -d' ' -f1-3 /proc/loadavg); last: $(tail -n 1 "$RUN/n$n.log" | cut -c1-80))"
 }
 
 ctl() {
