@@ -601,11 +601,40 @@ void daemon_kernel_event(struct daemon *d, const struct hbpf_event *ev)
 	}
 }
 
+/*
+ * End the clean restart's grace (called right after a fresh stamp).  While
+ * it lasts, this node's kernel and its peers do not judge the daemon's
+ * stamp; once it ends they do, at once: ended before the stamp is fresh (a
+ * restart slower than the daemon deadline, program load included), the self
+ * watchdog demotes this node and the peers take its sets.
+ */
+static void grace_end(struct daemon *d, uint64_t now)
+{
+	volatile struct hbpf_local *l = d->k.local;
+	uint64_t until = l->restart_until_ns;
+
+	/* The stamp is visible before the grace is gone (to the XDP program
+	 * and the sender thread, on other CPUs). */
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	l->flags &= ~HBPF_WF_RESTARTING;
+	l->restart_until_ns = 0;
+	d->grace_open = 0;
+	if (until > now)
+		log_info("restart grace over: the liveness stamp is fresh, %.0f ms of grace unused",
+			 (double)(until - now) / 1e6);
+	else
+		log_warnx("restart grace over: it had run out %.0f ms ago (the kernel may have "
+			  "demoted this node)",
+			  (double)(now - until) / 1e6);
+}
+
 void daemon_tick(struct daemon *d, uint64_t now)
 {
 	int i;
 
 	d->k.local->stamp_ns = now;
+	if (d->grace_open)
+		grace_end(d, now);
 	usable_tick(d, now);
 	margin_tick(d, now);
 	/* Start-up rounds (resume, then priority) and tie-breaker claims. */

@@ -127,6 +127,7 @@ struct daemon {
 	uint32_t held_epochs[HBPF_MAX_SETS];
 	int stopping;	/* 1: releasing everything before exit */
 	int restarting; /* 1: exit keeping the sets */
+	int grace_open; /* 1: our predecessor's restart grace is still ours to end */
 	int exit_now;
 	struct setrt sets[HBPF_MAX_SETS];
 	struct dgrt dgs[HBPF_MAX_DGS];

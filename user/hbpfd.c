@@ -465,8 +465,10 @@ int daemon_setup(struct daemon *d)
 	if (err)
 		return err;
 	/* Daemon liveness before the programs see traffic: their first echoes
-	 * already tell the peers that this daemon is up. */
-	d->k.local->stamp_ns = now;
+	 * already tell the peers that this daemon is up.  A fresh stamp, not
+	 * `now`: loading the programs takes hundreds of ms, longer than a short
+	 * daemon deadline, and a stamp that old says the daemon is dead. */
+	d->k.local->stamp_ns = kern_now_ns();
 	d->k.local->pid = getpid();
 	d->k.local->flags = HBPF_WF_DAEMON_UP | (d->pub_carrier ? HBPF_WF_PUBLIC_UP : 0) |
 			    (d->k.local->flags & HBPF_WF_RESTARTING) |
@@ -543,14 +545,14 @@ int daemon_setup(struct daemon *d)
 	 * once; otherwise listen for two detection periods (every live peer has
 	 * been heard, or declared dead, by then) before claiming anything.
 	 * The period starts now that the programs listen and the sender runs:
-	 * loading them can take longer than the period itself. */
+	 * loading them can take longer than the period itself.  The restart
+	 * grace is ended by the first tick, right after it stamps (daemon.c). */
 	d->started_ns = now;
 	d->claim_at_ns =
 		kern_now_ns() + 2 * (uint64_t)d->cfg.interval_ms * d->cfg.detect_mult * 1000000ull;
 	if (d->k.local->restart_until_ns) {
 		log_info("resuming after a clean restart");
-		d->k.local->restart_until_ns = 0;
-		d->k.local->flags &= ~HBPF_WF_RESTARTING;
+		d->grace_open = 1;
 	}
 	err = claim_open(d);
 	if (err)

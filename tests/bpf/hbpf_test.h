@@ -187,6 +187,24 @@ static inline void t_put_local(struct fix *f, const struct hbpf_local *l)
 	assert_int_equal(bpf_map_update_elem(t_fd(f->skel->maps.local), &k, l, BPF_ANY), 0);
 }
 
+/*
+ * Sleep ms while this node's sender keeps sending (last_tx_ns fresh every
+ * millisecond, as the daemon's sender thread keeps it): the peer deadline
+ * judges a peer's silence only then.
+ */
+static inline void t_sleep_sending(struct fix *f, unsigned int ms)
+{
+	uint64_t until = t_now() + (uint64_t)ms * 1000000ull;
+	struct hbpf_local l;
+
+	do {
+		t_get_local(f, &l);
+		l.last_tx_ns = t_now();
+		t_put_local(f, &l);
+		t_sleep_ms(1);
+	} while (t_now() < until);
+}
+
 static inline void t_get_set(struct fix *f, uint32_t s, struct hbpf_set *v)
 {
 	assert_int_equal(bpf_map_lookup_elem(t_fd(f->skel->maps.sets), &s, v), 0);

@@ -75,6 +75,21 @@ e2e_down() {
 	return "$rc"
 }
 
+# stop_wait PID [SIGNAL]: signal PID (default TERM) and wait until it is gone
+# (a zombie counts as gone), at most 5 s; 1 if it is still there.  Whatever
+# replaces it (a responder on its port) must start only then: started while
+# the old one is still exiting, a responder finds its port taken and exits.
+stop_wait() {
+	local pid=$1 i st
+	kill "-${2:-TERM}" "$pid" 2>/dev/null || return 0
+	for i in $(seq 1 500); do
+		st=$(awk '{ print $3 }' "/proc/$pid/stat" 2>/dev/null) || return 0
+		[ -z "$st" ] || [ "$st" = Z ] && return 0
+		sleep 0.01
+	done
+	return 1
+}
+
 lab_exec() {
 	local node=$1
 	shift
@@ -172,7 +187,12 @@ start_node() {
 		-s "$RUN/n$n.sock" >>"$RUN/n$n.log" 2>&1 &
 	eval "DPID$n=$!"
 	DAEMON_PIDS="${DAEMON_PIDS:-} $!"
-	wait_ctl "$n" 5000 || fail "hbpfd on n$n did not come up"
+	wait_ctl "$n" 5000 && return 0
+	# Say which: a daemon that died, or one still starting (its programs
+	# load at normal priority: a host busy with other work slows that).
+	eval "kill -0 \$DPID$n" 2>/dev/null || fail "hbpfd on n$n exited during start-up"
+	fail "hbpfd on n$n did not come up in 5 s, still starting (load average" \
+		"$(cut -d' ' -f1-3 /proc/loadavg); last: $(tail -n 1 "$RUN/n$n.log" | cut -c1-80))"
 }
 
 ctl() {
