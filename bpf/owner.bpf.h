@@ -158,7 +158,9 @@ __noinline int demote_all(__u64 now)
  * Deadline of peer *key.  Armed (pushed out) by every valid packet from the
  * peer; when it fires early because packets kept coming it re-arms for the
  * remainder.  It refuses to declare a death while this node itself has not
- * sent for a whole detection window: then the silence may be ours.
+ * sent for a whole detection window, or never has (its daemon is still
+ * starting: the programs hear peers before the sender runs): then the
+ * silence may be ours, and a node whose daemon is not up must not take sets.
  */
 static int peer_timer_cb(void *map, __u32 *key, struct hbpf_timer *val)
 {
@@ -187,7 +189,7 @@ static int peer_timer_cb(void *map, __u32 *key, struct hbpf_timer *val)
 		bpf_timer_start(&val->t, cfg->detect_ns - (quiet > 0 ? quiet : 0), 0);
 		return 0;
 	}
-	if (loc->last_tx_ns && (__s64)(now - loc->last_tx_ns) > (__s64)cfg->detect_ns) {
+	if (!loc->last_tx_ns || (__s64)(now - loc->last_tx_ns) > (__s64)cfg->detect_ns) {
 		count_stat(HBPF_STAT_TIMER_STARVED);
 		val->armed = 1;
 		bpf_timer_start(&val->t, cfg->interval_ns ? cfg->interval_ns : NSEC_PER_MSEC, 0);

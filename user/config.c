@@ -680,6 +680,20 @@ static int get_rate(struct parser *p, struct args *a, uint32_t lo, uint32_t hi, 
 	return get_ms(p, a->tok[2], 1000, 86400000, window_ms);
 }
 
+static int d_xdp_mode(struct parser *p, struct args *a)
+{
+	static const char *const names[] = {[HBPF_XDP_AUTO] = "auto",
+					    [HBPF_XDP_NATIVE] = "native",
+					    [HBPF_XDP_GENERIC] = "generic"};
+
+	for (int i = 0; i < (int)(sizeof(names) / sizeof(names[0])); i++)
+		if (!strcmp(a->tok[0], names[i])) {
+			p->cfg->xdp_mode = i;
+			return 0;
+		}
+	return verr(p, "\"%s\" is not one of auto, native, generic", a->tok[0]);
+}
+
 static int d_on_failure(struct parser *p, struct args *a)
 {
 	static const char *const names[] = {[HBPF_ONFAIL_FAILOVER] = "failover",
@@ -786,6 +800,7 @@ static const struct directive directives[] = {
 	{"state-dir", CTX_TOP, "state-dir PATH", 1, 1, 0, 0, FN(d_state_dir)},
 	{"tie-breaker", CTX_TOP, "tie-breaker ADDRESS [interval DURATION] [timeout DURATION]|none",
 	 1, 5, 0, 0, FN(d_tiebreak)},
+	{"xdp-mode", CTX_TOP, "xdp-mode auto|native|generic", 1, 1, 0, 0, FN(d_xdp_mode)},
 	{"links", CTX_TOP, "links NAME...", 1, MAX_TOKENS, 0, 0, FN(d_links)},
 	{"node", CTX_TOP, "node NAME {", 1, 1, 1, 1, FN(d_node)},
 	{"set", CTX_TOP, "set NAME {", 1, 1, 1, 1, FN(d_set)},

@@ -30,6 +30,11 @@
 #define HBPF_TB_ADDRESS 1 /* only after a fresh answer from tb_addr */
 #define HBPF_TB_NONE 2	  /* never automatically: "hbpfctl acquire" */
 
+/* config.xdp_mode: how xdp_node is attached to the node's interfaces. */
+#define HBPF_XDP_AUTO 0	   /* native, else generic (logged, with the driver's reason) */
+#define HBPF_XDP_NATIVE 1  /* native, or refuse to start */
+#define HBPF_XDP_GENERIC 2 /* generic (skb) mode only */
+
 struct hbpf_cfg_link {
 	char name[HBPF_NAME_MAX];   /* link name, e.g. "priv" (same on all nodes) */
 	char ifname[HBPF_NAME_MAX]; /* this node's interface for the link */
@@ -122,6 +127,7 @@ struct hbpf_config {
 	char key_file[HBPF_PATH_MAX];	  /* heartbeat key file; hbpfd requires it */
 	char state_dir[HBPF_PATH_MAX];	  /* held-set records; default HBPF_STATE_DIR_DEFAULT */
 	int tiebreak;			  /* HBPF_TB_* */
+	int xdp_mode;			  /* HBPF_XDP_*, default auto */
 	struct in_addr tb_addr;		  /* HBPF_TB_ADDRESS: the address probed (ICMP echo) */
 	uint32_t tb_interval_ms;	  /* probe period; default daemon-deadline / 5 */
 	uint32_t tb_timeout_ms;		  /* answer wait and age limit; default daemon-deadline */

@@ -466,6 +466,10 @@ void hbpf_config_dump(const struct hbpf_config *cfg, FILE *out)
 		cfg->socket_group[0] ? cfg->socket_group : "(root only)");
 	fprintf(out, "key-file: %s\n", cfg->key_file[0] ? cfg->key_file : "(none: hbpfd refuses)");
 	fprintf(out, "state-dir: %s\n", cfg->state_dir);
+	fprintf(out, "xdp-mode: %s\n",
+		cfg->xdp_mode == HBPF_XDP_NATIVE  ? "native (refuse to start without it)" :
+		cfg->xdp_mode == HBPF_XDP_GENERIC ? "generic" :
+						    "auto (native, else generic)");
 	if (cfg->tiebreak == HBPF_TB_ADDRESS) {
 		inet_ntop(AF_INET, &cfg->tb_addr, ip, sizeof(ip));
 		fprintf(out, "tie-breaker: %s, probed every %s, timeout %s\n", ip,

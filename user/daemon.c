@@ -352,18 +352,19 @@ static void vips_log(struct setrt *s, const char *what)
 		  inet_ntoa(s->c->vips[0].addr));
 }
 
+_Static_assert(GARP_BURST_MAX >= HBPF_MAX_SET_VIPS, "a set's VIPs fit in one GARP burst");
+
 static int do_garp(struct setrt *s)
 {
-	struct daemon *d = s->d;
-	int i, err = 0;
+	struct in_addr vips[HBPF_MAX_SET_VIPS];
+	int i;
 
-	for (i = 0; i < s->c->nvips; i++) {
-		int e = garp_send(&d->garp, s->c->vips[i].addr, s->c->vmac);
-
-		if (e)
-			err = e;
-	}
-	return err;
+	if (!s->d->garp_ok)
+		return -ENOTCONN;
+	/* One burst per set: garp checks the device's counters once around it. */
+	for (i = 0; i < s->c->nvips; i++)
+		vips[i] = s->c->vips[i].addr;
+	return garp_send_burst(&s->d->garp, vips, s->c->nvips, s->c->vmac);
 }
 
 /* Run one step; synchronous steps finish here, commands finish in proc_done. */
@@ -600,11 +601,40 @@ void daemon_kernel_event(struct daemon *d, const struct hbpf_event *ev)
 	}
 }
 
+/*
+ * End the clean restart's grace (called right after a fresh stamp).  While
+ * it lasts, this node's kernel and its peers do not judge the daemon's
+ * stamp; once it ends they do, at once: ended before the stamp is fresh (a
+ * restart slower than the daemon deadline, program load included), the self
+ * watchdog demotes this node and the peers take its sets.
+ */
+static void grace_end(struct daemon *d, uint64_t now)
+{
+	volatile struct hbpf_local *l = d->k.local;
+	uint64_t until = l->restart_until_ns;
+
+	/* The stamp is visible before the grace is gone (to the XDP program
+	 * and the sender thread, on other CPUs). */
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	l->flags &= ~HBPF_WF_RESTARTING;
+	l->restart_until_ns = 0;
+	d->grace_open = 0;
+	if (until > now)
+		log_info("restart grace over: the liveness stamp is fresh, %.0f ms of grace unused",
+			 (double)(until - now) / 1e6);
+	else
+		log_warnx("restart grace over: it had run out %.0f ms ago (the kernel may have "
+			  "demoted this node)",
+			  (double)(now - until) / 1e6);
+}
+
 void daemon_tick(struct daemon *d, uint64_t now)
 {
 	int i;
 
 	d->k.local->stamp_ns = now;
+	if (d->grace_open)
+		grace_end(d, now);
 	usable_tick(d, now);
 	margin_tick(d, now);
 	/* Start-up rounds (resume, then priority) and tie-breaker claims. */

@@ -19,6 +19,7 @@
 #include "proc.h"
 #include "sender.h"
 #include "tiebreak.h"
+#include "ucfilter.h"
 
 struct daemon;
 
@@ -111,6 +112,8 @@ struct daemon {
 	struct loop loop;
 	int pub_ifindex;
 	int pub_carrier;
+	int pub_xdp_mode;    /* XDP_ATTACHED_DRV or _SKB: how xdp_node runs on it */
+	struct ucfilter ucf; /* the set VMACs in its unicast filter */
 	uint64_t started_ns;
 	uint64_t claim_at_ns; /* start-up listening period ends: resume round */
 	uint64_t prio_at_ns;  /* priority round (resumers announced by then) */
@@ -124,6 +127,7 @@ struct daemon {
 	uint32_t held_epochs[HBPF_MAX_SETS];
 	int stopping;	/* 1: releasing everything before exit */
 	int restarting; /* 1: exit keeping the sets */
+	int grace_open; /* 1: our predecessor's restart grace is still ours to end */
 	int exit_now;
 	struct setrt sets[HBPF_MAX_SETS];
 	struct dgrt dgs[HBPF_MAX_DGS];

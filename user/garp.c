@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* Gratuitous ARP: XDP live frames through xdp_garp, AF_PACKET as fallback. */
 #include <errno.h>
+#include <fnmatch.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,11 +10,11 @@
 #include <sys/socket.h>
 #include <unistd.h>
 #include <netpacket/packet.h>
-#include <linux/ethtool.h>
-#include <linux/sockios.h>
+#include <linux/if_ether.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "ethtool.h"
 #include "garp.h"
 #include "log.h"
 
@@ -22,10 +23,10 @@
 
 /* What the device says about XDP transmissions, summed over queues. */
 struct xmit_ctr {
-	uint64_t ok;	     /* ethtool "*xdp_xmit" (frames accepted) */
-	uint64_t err;	     /* ethtool "*xdp_xmit*err*" */
+	uint64_t ok;	     /* GARP_CTR_OK counters (frames accepted) */
+	uint64_t err;	     /* GARP_CTR_ERR counters */
 	uint64_t tx_dropped; /* /proc/net/dev tx drop */
-	int has_ok;	     /* the device has an "ok" counter at all */
+	int n_ok, n_err;     /* how many counters of each class the device has */
 	int has_dropped;
 };
 
@@ -80,97 +81,71 @@ static int read_tx_dropped(const char *ifname, uint64_t *out)
 	return ret;
 }
 
-static int ethtool_ioctl(struct garp *g, void *data)
-{
-	struct ifreq ifr;
+/*
+ * The ethtool counters, per driver, that count frames handed to the driver's
+ * XDP transmit (ndo_xdp_xmit: redirects and live test-run frames), or refused
+ * by it.  Receive-side counters (rx_queue_N_xdp_tx: XDP_TX verdicts) are not
+ * these.  Patterns are fnmatch(3) globs, errors tried first.
+ *   veth        tx_queue_N_xdp_xmit, tx_queue_N_xdp_xmit_errors
+ *   virtio_net  tx_queue_N_xdp_tx, tx_queue_N_xdp_tx_drops (up to 6.8),
+ *               txN_xdp_tx, txN_xdp_tx_drops (6.9 on)
+ *   mlx5_core   tx_xdp_xmit, tx_xdp_err, tx_xdp_full
+ * virtio_net also counts XDP_TX echoes in tx_queue_N_xdp_tx: there the "ok"
+ * counter moving proves less, the drop counter still proves a loss.
+ */
+static const struct {
+	const char *glob;
+	int class;
+} ctr_globs[] = {
+	{"tx*_xdp_xmit_err*", GARP_CTR_ERR}, {"tx*_xdp_tx_drops", GARP_CTR_ERR},
+	{"tx*_xdp_err", GARP_CTR_ERR},	     {"tx*_xdp_full", GARP_CTR_ERR},
+	{"tx*_xdp_xmit", GARP_CTR_OK},	     {"tx*_xdp_tx", GARP_CTR_OK},
+};
 
-	memset(&ifr, 0, sizeof(ifr));
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", g->ifname);
-	ifr.ifr_data = data;
-	return ioctl(g->ctl_fd, SIOCETHTOOL, &ifr) < 0 ? -errno : 0;
+int garp_ctr_class(const char *name)
+{
+	for (size_t i = 0; i < sizeof(ctr_globs) / sizeof(ctr_globs[0]); i++)
+		if (!fnmatch(ctr_globs[i].glob, name, 0))
+			return ctr_globs[i].class;
+	return GARP_CTR_NONE;
 }
 
-/* Sum the ethtool ETH_SS_STATS counters about XDP transmission. */
-static int read_ethtool(struct garp *g, struct xmit_ctr *c)
+static void add_ctr(void *arg, const char *name, uint64_t v)
 {
-	struct {
-		struct ethtool_sset_info hdr;
-		__u32 len;
-	} info;
-	struct ethtool_gstrings *names = NULL;
-	struct ethtool_stats *stats = NULL;
-	__u32 n;
-	int err;
+	struct xmit_ctr *c = arg;
 
-	memset(&info, 0, sizeof(info));
-	info.hdr.cmd = ETHTOOL_GSSET_INFO;
-	info.hdr.sset_mask = 1ull << ETH_SS_STATS;
-	err = ethtool_ioctl(g, &info);
-	if (err)
-		return err;
-	if (!(info.hdr.sset_mask & (1ull << ETH_SS_STATS)) || !info.len)
-		return 0;
-	n = info.len;
-	names = calloc(1, sizeof(*names) + (size_t)n * ETH_GSTRING_LEN);
-	stats = calloc(1, sizeof(*stats) + (size_t)n * sizeof(__u64));
-	if (!names || !stats) {
-		err = -ENOMEM;
-		goto out;
+	switch (garp_ctr_class(name)) {
+	case GARP_CTR_ERR:
+		c->err += v;
+		c->n_err++;
+		break;
+	case GARP_CTR_OK:
+		c->ok += v;
+		c->n_ok++;
+		break;
 	}
-	names->cmd = ETHTOOL_GSTRINGS;
-	names->string_set = ETH_SS_STATS;
-	names->len = n;
-	stats->cmd = ETHTOOL_GSTATS;
-	stats->n_stats = n;
-	err = ethtool_ioctl(g, names);
-	if (!err)
-		err = ethtool_ioctl(g, stats);
-	if (err)
-		goto out;
-	if (names->len < n)
-		n = names->len;
-	if (stats->n_stats < n)
-		n = stats->n_stats;
-	for (__u32 i = 0; i < n; i++) {
-		char name[ETH_GSTRING_LEN + 1];
-
-		memcpy(name, names->data + (size_t)i * ETH_GSTRING_LEN, ETH_GSTRING_LEN);
-		name[ETH_GSTRING_LEN] = '\0';
-		if (!strstr(name, "xdp_xmit"))
-			continue;
-		if (strstr(name, "err")) {
-			c->err += stats->data[i];
-		} else {
-			c->ok += stats->data[i];
-			c->has_ok = 1;
-		}
-	}
-out:
-	free(names);
-	free(stats);
-	return err;
 }
 
 static void read_ctr(struct garp *g, struct xmit_ctr *c)
 {
 	memset(c, 0, sizeof(*c));
 	/* A device without ethtool stats simply has no counters to compare. */
-	read_ethtool(g, c);
+	ethtool_stats(g->ctl_fd, g->ifname, add_ctr, c);
 	c->has_dropped = read_tx_dropped(g->ifname, &c->tx_dropped) == 0;
 }
 
 /*
- * Why the frame did not leave, or NULL if it looks sent.  Only called after a
- * send for an owned VIP: then xdp_garp returned XDP_TX and the device had to
- * take exactly that frame.
+ * Why frames did not leave, or NULL if they look sent.  Only called after n
+ * live sends for owned VIPs: then xdp_garp returned XDP_TX each time and the
+ * device had to take exactly those frames.
  */
-static const char *xmit_lost(const struct xmit_ctr *b, const struct xmit_ctr *a)
+static const char *xmit_lost(const struct xmit_ctr *b, const struct xmit_ctr *a, int n)
 {
 	if (a->err > b->err)
 		return "the device counted an XDP transmit error";
 	if (b->has_dropped && a->has_dropped && a->tx_dropped > b->tx_dropped)
 		return "the device dropped the XDP transmission";
-	if (b->has_ok && a->ok == b->ok)
+	if (b->n_ok && a->ok - b->ok < (uint64_t)n)
 		return "the device's XDP transmit counter did not move";
 	return NULL;
 }
@@ -194,46 +169,60 @@ static int live_run(struct garp *g, struct in_addr vip)
 	return err < 0 ? -errno : 0;
 }
 
-static void use_fallback(struct garp *g, const char *why)
+void garp_use_packet(struct garp *g, const char *why)
 {
+	if (g->mode == GARP_MODE_PACKET)
+		return;
 	g->mode = GARP_MODE_PACKET;
 	log_warnx("garp: %s: %s; sending gratuitous ARPs through AF_PACKET from now on%s",
 		  g->ifname, why,
 		  g->pkt_fd < 0 ? " (but the AF_PACKET socket is unavailable)" : "");
 }
 
-/* 0: sent by XDP; 1: send it by the fallback; -EPERM: lost ownership. */
-static int live_send(struct garp *g, struct in_addr vip)
+/*
+ * The live path for a burst: one counter read before and one after all of
+ * its frames, not around each.  live[i] says which frames xdp_garp took.
+ * Returns 0, or -EPERM when ownership was lost meanwhile (nothing more is
+ * to be sent).
+ */
+static int live_burst(struct garp *g, const struct in_addr *vips, int n, int *live)
 {
 	struct xmit_ctr before, after;
 	const char *why;
 	char msg[128];
-	int err;
+	int i, err, nlive = 0;
 
 	read_ctr(g, &before);
-	err = live_run(g, vip);
-	if (err == -EOPNOTSUPP || err == -EINVAL || err == -524) {
-		/* 524 is the kernel's ENOTSUPP, which leaks out of some paths. */
-		snprintf(msg, sizeof(msg), "XDP live frames not supported (%s)", strerror(-err));
-		use_fallback(g, msg);
-		return 1;
+	for (i = 0; i < n && g->mode == GARP_MODE_LIVE; i++) {
+		err = live_run(g, vips[i]);
+		if (err == -EOPNOTSUPP || err == -EINVAL || err == -524) {
+			/* 524 is the kernel's ENOTSUPP, which leaks out of some paths. */
+			snprintf(msg, sizeof(msg), "XDP live frames not supported (%s)",
+				 strerror(-err));
+			garp_use_packet(g, msg);
+		} else if (err) {
+			log_warnx("garp: %s: XDP live-frames run failed: %s; this one through "
+				  "AF_PACKET",
+				  g->ifname, strerror(-err));
+		} else {
+			live[i] = 1;
+			nlive++;
+			g->sent_live++;
+		}
 	}
-	if (err) {
-		log_warnx("garp: %s: XDP live-frames run failed: %s; this one through AF_PACKET",
-			  g->ifname, strerror(-err));
-		return 1;
-	}
-	g->sent_live++;
+	if (!nlive)
+		return 0;
 	read_ctr(g, &after);
-	why = xmit_lost(&before, &after);
+	why = xmit_lost(&before, &after, nlive);
 	if (!why)
 		return 0;
 	/* xdp_garp also drops for a set we just lost: that is not the device. */
-	err = g->owned(g->owned_arg, vip);
+	err = g->owned(g->owned_arg, vips[0]);
 	if (err <= 0)
 		return err < 0 ? err : -EPERM;
-	use_fallback(g, why);
-	return 1;
+	garp_use_packet(g, why);
+	memset(live, 0, sizeof(*live) * (size_t)n); /* send them all again */
+	return 0;
 }
 
 static int packet_send(struct garp *g, struct in_addr vip, const unsigned char vmac[6])
@@ -260,6 +249,25 @@ static int packet_send(struct garp *g, struct in_addr vip, const unsigned char v
 	}
 	g->sent_packet++;
 	return 0;
+}
+
+/* Say once which counters the loss check of this device rests on. */
+static void describe_check(struct garp *g)
+{
+	struct xmit_ctr c;
+
+	if (ethtool_driver(g->ctl_fd, g->ifname, g->driver, sizeof(g->driver)))
+		snprintf(g->driver, sizeof(g->driver), "unknown");
+	read_ctr(g, &c);
+	if (c.n_ok || c.n_err)
+		log_info("garp: %s (driver %s): XDP transmit loss check on %d sent and %d "
+			 "error counter(s)%s",
+			 g->ifname, g->driver, c.n_ok, c.n_err,
+			 c.has_dropped ? " and tx_dropped" : "");
+	else
+		log_info("garp: %s (driver %s): no XDP transmit counters known for this driver: "
+			 "the loss check sees only %s",
+			 g->ifname, g->driver, c.has_dropped ? "tx_dropped" : "nothing");
 }
 
 int garp_init(struct garp *g, int prog_fd, int ifindex, const char *ifname, garp_owned_fn owned,
@@ -297,22 +305,37 @@ int garp_init(struct garp *g, int prog_fd, int ifindex, const char *ifname, garp
 		garp_close(g);
 		return err;
 	}
+	if (g->mode == GARP_MODE_LIVE)
+		describe_check(g);
 	return 0;
+}
+
+int garp_send_burst(struct garp *g, const struct in_addr *vips, int n, const unsigned char vmac[6])
+{
+	int live[GARP_BURST_MAX] = {0};
+	int i, r, err = 0;
+
+	if (n < 1 || n > GARP_BURST_MAX)
+		return -EINVAL;
+	for (i = 0; i < n; i++) {
+		r = g->owned(g->owned_arg, vips[i]);
+		if (r <= 0)
+			return r < 0 ? r : -EPERM;
+	}
+	if (g->mode == GARP_MODE_LIVE) {
+		r = live_burst(g, vips, n, live);
+		if (r)
+			return r;
+	}
+	for (i = 0; i < n; i++)
+		if (!live[i] && (r = packet_send(g, vips[i], vmac)) && !err)
+			err = r;
+	return err;
 }
 
 int garp_send(struct garp *g, struct in_addr vip, const unsigned char vmac[6])
 {
-	int r;
-
-	r = g->owned(g->owned_arg, vip);
-	if (r <= 0)
-		return r < 0 ? r : -EPERM;
-	if (g->mode == GARP_MODE_LIVE) {
-		r = live_send(g, vip);
-		if (r <= 0)
-			return r;
-	}
-	return packet_send(g, vip, vmac);
+	return garp_send_burst(g, &vip, 1, vmac);
 }
 
 void garp_close(struct garp *g)

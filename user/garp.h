@@ -10,10 +10,14 @@
  *
  * Fallback: an AF_PACKET socket sending the same frame built here.  It is
  * used, with one warning saying why, when the live test run is not supported
- * (old kernel, driver) or when the device drops XDP transmissions silently
- * (a veth whose peer has neither an XDP program nor GRO).  The silent drop is
- * seen in the device counters around every live send: the ethtool XDP
- * transmit counters (veth: tx_queue_N_xdp_xmit, ..._xdp_xmit_errors) and the
+ * (old kernel, driver), when the device drops XDP transmissions silently (a
+ * veth whose peer has neither an XDP program nor GRO), and from the start
+ * when the caller says so (garp_use_packet): hbpfd does when the interface
+ * runs generic XDP, where the frames would need the driver's own XDP
+ * transmit (ndo_xdp_xmit), which a driver without native XDP lacks.  The
+ * silent drop is seen in the device counters read once before and once
+ * after each burst (not around each frame): the ethtool XDP transmit
+ * counters of the driver (garp_ctr_class: veth, virtio_net, mlx5) and the
  * device's tx_dropped.  Once switched, the interface stays on the fallback.
  *
  * Every send first asks the owned() callback: the live path is also refused
@@ -32,6 +36,14 @@
 #define GARP_MODE_LIVE 0   /* XDP live frames */
 #define GARP_MODE_PACKET 1 /* AF_PACKET fallback */
 
+#define GARP_BURST_MAX 16 /* frames per garp_send_burst (a set's VIPs) */
+
+/* What an ethtool counter of the interface says about XDP transmission. */
+#define GARP_CTR_NONE 0 /* nothing */
+#define GARP_CTR_OK 1	/* frames the driver took for XDP transmission */
+#define GARP_CTR_ERR 2	/* frames it refused or dropped */
+int garp_ctr_class(const char *name);
+
 /* 1 if this node owns the set of vip now, 0 if not, or -errno. */
 typedef int (*garp_owned_fn)(void *arg, struct in_addr vip);
 
@@ -41,7 +53,8 @@ struct garp {
 	char ifname[IF_NAMESIZE];
 	int pkt_fd; /* AF_PACKET socket, -1 if it could not be opened */
 	int ctl_fd; /* AF_INET socket for SIOCETHTOOL */
-	int mode;   /* GARP_MODE_* */
+	char driver[32];
+	int mode; /* GARP_MODE_* */
 	garp_owned_fn owned;
 	void *owned_arg;
 	uint64_t sent_live;   /* frames handed to xdp_garp */
@@ -55,6 +68,9 @@ struct garp {
 int garp_init(struct garp *g, int prog_fd, int ifindex, const char *ifname, garp_owned_fn owned,
 	      void *owned_arg);
 
+/* Use AF_PACKET from now on, logging why once (nothing when already there). */
+void garp_use_packet(struct garp *g, const char *why);
+
 /*
  * Send one gratuitous ARP for vip at vmac.  vmac is used by the fallback;
  * the live path takes it from the kernel's sets map.  Returns 0, -EPERM when
@@ -62,6 +78,8 @@ int garp_init(struct garp *g, int prog_fd, int ifindex, const char *ifname, garp
  * socket's queue is full, or -errno.
  */
 int garp_send(struct garp *g, struct in_addr vip, const unsigned char vmac[6]);
+/* The same for n (1..GARP_BURST_MAX) VIPs of one set, at once. */
+int garp_send_burst(struct garp *g, const struct in_addr *vips, int n, const unsigned char vmac[6]);
 
 void garp_close(struct garp *g);
 

@@ -19,7 +19,7 @@
 #include "config.h"
 #include "ctl.h"
 #include "hbpfctl.h"
-#include "keyfile.h"
+#include "margin.h"
 #include "pinned.h"
 
 #define CONF_DEFAULT "/etc/hbpf/hbpf.conf"
@@ -60,7 +60,7 @@ static void cmd_usage(const struct cmd *cmd)
 	fprintf(stderr, "usage: hbpfctl %s%s%s\n", cmd->name, *cmd->args ? " " : "", cmd->args);
 }
 
-static int too_many(const struct cmd *cmd)
+int cmd_too_many(const struct cmd *cmd)
 {
 	fprintf(stderr, "hbpfctl: %s: too many arguments\n", cmd->name);
 	cmd_usage(cmd);
@@ -287,7 +287,7 @@ static int cmd_counters(struct ctl *c, const struct cmd *cmd, int argc, char **a
 
 	(void)argv;
 	if (argc)
-		return too_many(cmd);
+		return cmd_too_many(cmd);
 	ret = open_maps(c, &p, need, &kcfg);
 	if (ret)
 		return ret;
@@ -354,7 +354,7 @@ static int cmd_peers(struct ctl *c, const struct cmd *cmd, int argc, char **argv
 
 	(void)argv;
 	if (argc)
-		return too_many(cmd);
+		return cmd_too_many(cmd);
 	ret = open_maps(c, &p, need, &kcfg);
 	if (ret)
 		return ret;
@@ -509,7 +509,7 @@ static int cmd_sets(struct ctl *c, const struct cmd *cmd, int argc, char **argv)
 
 	(void)argv;
 	if (argc)
-		return too_many(cmd);
+		return cmd_too_many(cmd);
 	ret = open_maps(c, &p, need, &kcfg);
 	if (ret)
 		return ret;
@@ -612,6 +612,81 @@ static const char *daemon_state(const struct hbpf_local *l, const struct hbpf_cf
 	return "running";
 }
 
+#define MARGIN_FRESH_NS (10ull * 1000000000ull) /* as hbpfd: older samples say nothing */
+
+/*
+ * The daemon's timer-margin verdict for the link from peer to this node, from
+ * the links map (so it shows while the daemon hangs): 1 and the text in buf
+ * when the detection time leaves too little margin, 0 when it has margin or
+ * the link has no fresh samples, or -errno.
+ */
+static int link_tight(const struct hbpf_pinned *p, const struct hbpf_cfg *k, int peer, int link,
+		      uint64_t now, char *buf, size_t len)
+{
+	struct hbpf_link lk;
+	struct margin m;
+	int ret = hbpf_pinned_link(p, peer, link, &lk);
+
+	if (ret)
+		return ret;
+	if (!k->interval_ns || !lk.rx || !lk.echo_rx || now - lk.last_seen_ns > MARGIN_FRESH_NS)
+		return 0;
+	margin_judge(k->interval_ns, (uint32_t)(k->detect_ns / k->interval_ns), lk.rtt_avg_ns,
+		     lk.jitter_ns, &m);
+	if (!m.tight)
+		return 0;
+	margin_format(&m, lk.rtt_avg_ns, lk.jitter_ns, buf, len);
+	return 1;
+}
+
+/* "warning: link L to P: ..." for every link whose timers are too tight. */
+static int status_margins_text(const struct ctl *c, const struct hbpf_pinned *p,
+			       const struct hbpf_cfg *k, uint64_t now)
+{
+	char buf[320];
+
+	for (int i = 0; i < HBPF_MAX_NODES; i++) {
+		if (i == k->self || !(k->nodes_mask & (1u << i)))
+			continue;
+		for (int l = 0; l < k->nlinks && l < HBPF_MAX_LINKS; l++) {
+			int ret = link_tight(p, k, i, l, now, buf, sizeof(buf));
+
+			if (ret < 0)
+				return map_err(p, "links", ret);
+			if (ret)
+				printf("warning: link %s to %s: %s\n", c->link[l], c->node[i], buf);
+		}
+	}
+	return 0;
+}
+
+static int status_margins_json(struct jw *w, const struct ctl *c, const struct hbpf_pinned *p,
+			       const struct hbpf_cfg *k, uint64_t now)
+{
+	char buf[320];
+
+	jw_open_arr(w, "timer_warnings");
+	for (int i = 0; i < HBPF_MAX_NODES; i++) {
+		if (i == k->self || !(k->nodes_mask & (1u << i)))
+			continue;
+		for (int l = 0; l < k->nlinks && l < HBPF_MAX_LINKS; l++) {
+			int ret = link_tight(p, k, i, l, now, buf, sizeof(buf));
+
+			if (ret < 0)
+				return map_err(p, "links", ret);
+			if (!ret)
+				continue;
+			jw_open_obj(w, NULL);
+			jw_str(w, "link", c->link[l]);
+			jw_str(w, "peer", c->node[i]);
+			jw_str(w, "text", buf);
+			jw_close_obj(w);
+		}
+	}
+	jw_close_arr(w);
+	return 0;
+}
+
 static int status_text(const struct ctl *c, const struct hbpf_pinned *p, const struct hbpf_cfg *k,
 		       const struct hbpf_local *l, const struct daemon_view *d, uint64_t now)
 {
@@ -650,6 +725,9 @@ static int status_text(const struct ctl *c, const struct hbpf_pinned *p, const s
 		printf("peer %s (%d): %s, last seen %s%s\n", c->node[i], i, st ? st : "invalid", a,
 		       pr.last_seen_ns ? " ago" : "");
 	}
+	ret = status_margins_text(c, p, k, now);
+	if (ret)
+		return ret;
 	for (int i = 0; i < HBPF_MAX_SETS; i++) {
 		char ds[160];
 		struct hbpf_set s;
@@ -681,6 +759,7 @@ static int status_text(const struct ctl *c, const struct hbpf_pinned *p, const s
 	}
 	if (any)
 		printf("\n");
+	status_xdp_text(p->dir);
 	if (d->dg_known && d->ndgs)
 		printf("disk groups:\n");
 	for (int i = 0; d->dg_known && i < d->ndgs; i++) {
@@ -735,6 +814,9 @@ static int status_json(const struct ctl *c, const struct hbpf_pinned *p, const s
 		peer_json(&w, c, i, &pr, now, 0);
 	}
 	jw_close_arr(&w);
+	ret = status_margins_json(&w, c, p, k, now);
+	if (ret)
+		return ret;
 	jw_open_arr(&w, "sets");
 	for (int i = 0; i < HBPF_MAX_SETS; i++) {
 		struct hbpf_set s;
@@ -766,6 +848,7 @@ static int status_json(const struct ctl *c, const struct hbpf_pinned *p, const s
 			jw_u64(&w, hbpf_drop_name(i), v);
 	}
 	jw_close_obj(&w);
+	status_xdp_json(&w, p->dir);
 	if (d->dg_known) {
 		jw_open_arr(&w, "diskgroups");
 		for (int i = 0; i < d->ndgs; i++) {
@@ -788,7 +871,8 @@ static int status_json(const struct ctl *c, const struct hbpf_pinned *p, const s
 static int cmd_status(struct ctl *c, const struct cmd *cmd, int argc, char **argv)
 {
 	unsigned int need = HBPF_PM_BIT(HBPF_PM_LOCAL) | HBPF_PM_BIT(HBPF_PM_SETS) |
-			    HBPF_PM_BIT(HBPF_PM_PEERS) | HBPF_PM_BIT(HBPF_PM_DROPS);
+			    HBPF_PM_BIT(HBPF_PM_PEERS) | HBPF_PM_BIT(HBPF_PM_DROPS) |
+			    HBPF_PM_BIT(HBPF_PM_LINKS);
 	struct daemon_view d;
 	struct hbpf_pinned p;
 	struct hbpf_local l;
@@ -798,7 +882,7 @@ static int cmd_status(struct ctl *c, const struct cmd *cmd, int argc, char **arg
 
 	(void)argv;
 	if (argc)
-		return too_many(cmd);
+		return cmd_too_many(cmd);
 	ret = open_maps(c, &p, need, &kcfg);
 	if (ret)
 		return ret;
@@ -906,72 +990,6 @@ static int cmd_action(struct ctl *c, const struct cmd *cmd, int argc, char **arg
 	for (int i = 0; i < argc; i++)
 		off += snprintf(req + off, sizeof(req) - off, " %s", argv[i]);
 	return send_action(c, req, ACTION_TIMEOUT_MS);
-}
-
-static int cmd_check(struct ctl *c, const struct cmd *cmd, int argc, char **argv)
-{
-	struct hbpf_config *cfg;
-	char err[512];
-	int ret;
-
-	if (argc > 1)
-		return too_many(cmd);
-	cfg = calloc(1, sizeof(*cfg));
-	if (!cfg) {
-		fprintf(stderr, "hbpfctl: out of memory\n");
-		return EXIT_FAIL;
-	}
-	ret = hbpf_config_load(argc ? argv[0] : c->conf_path, cfg, err, sizeof(err));
-	if (ret) {
-		fprintf(stderr, "%s\n", err);
-		free(cfg);
-		return EXIT_FAIL;
-	}
-	/* The daemon reads the key file at start-up: catch its problems here too. */
-	if (cfg->key_file[0]) {
-		struct hbpf_keyset ks;
-
-		ret = hbpf_keyfile_load(cfg->key_file, &ks, err, sizeof(err));
-		explicit_bzero(&ks, sizeof(ks));
-		if (ret) {
-			fprintf(stderr, "%s\n", err);
-			free(cfg);
-			return EXIT_FAIL;
-		}
-	}
-	hbpf_config_dump(cfg, stdout);
-	printf("configuration OK\n");
-	free(cfg);
-	return 0;
-}
-
-/* "keygen [KEYID]": a fresh key-file line on stdout (keyid 1 by default). */
-static int cmd_keygen(struct ctl *c, const struct cmd *cmd, int argc, char **argv)
-{
-	unsigned long id = 1;
-	char line[64], *end;
-	int ret;
-
-	(void)c;
-	if (argc > 1)
-		return too_many(cmd);
-	if (argc) {
-		errno = 0;
-		id = strtoul(argv[0], &end, 10);
-		if (argv[0][0] < '0' || argv[0][0] > '9' || *end || errno || id < 1 || id > 255) {
-			fprintf(stderr, "hbpfctl: keygen: key id '%s' is not a number 1..255\n",
-				argv[0]);
-			return EXIT_USAGE;
-		}
-	}
-	ret = hbpf_keyfile_gen((uint8_t)id, line, sizeof(line));
-	if (ret) {
-		fprintf(stderr, "hbpfctl: keygen: %s\n", strerror(-ret));
-		return EXIT_FAIL;
-	}
-	fputs(line, stdout);
-	explicit_bzero(line, sizeof(line));
-	return fflush(stdout) ? EXIT_FAIL : 0;
 }
 
 /* ------------------------------------------------------------------------ */

@@ -26,7 +26,9 @@
 #include <sys/un.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include <linux/if_link.h>
 
+#include "bpflog.h"
 #include "ctl.h"
 #include "daemon.h"
 #include "hbpf.skel.h"
@@ -155,19 +157,24 @@ static int vip_owned(void *arg, struct in_addr vip)
 static int attach_all(struct daemon *d)
 {
 	const struct hbpf_cfg_node *me = &d->cfg.nodes[d->self_idx];
-	int i, err, idx, carrier, public_is_link = 0;
+	int i, err, idx, carrier, mode, public_is_link = 0;
 	unsigned char mac[6];
 
 	for (i = 0; i < me->nlinks; i++) {
 		err = hnl_link_info(d->nl, me->links[i].ifname, &idx, mac, &carrier);
 		if (!err)
-			err = kern_attach_xdp(&d->k, idx, me->links[i].ifname);
+			err = kern_attach_xdp(&d->k, idx, me->links[i].ifname, d->cfg.xdp_mode,
+					      &mode);
 		if (err)
 			return err;
-		public_is_link |= !strcmp(me->links[i].ifname, me->public_if);
+		if (!strcmp(me->links[i].ifname, me->public_if)) {
+			public_is_link = 1;
+			d->pub_xdp_mode = mode;
+		}
 	}
 	if (!public_is_link) {
-		err = kern_attach_xdp(&d->k, d->pub_ifindex, me->public_if);
+		err = kern_attach_xdp(&d->k, d->pub_ifindex, me->public_if, d->cfg.xdp_mode,
+				      &d->pub_xdp_mode);
 		if (err)
 			return err;
 	}
@@ -452,9 +459,16 @@ int daemon_setup(struct daemon *d)
 		log_warnx("cannot fill the BPF maps: %s", strerror(-err));
 		return err;
 	}
+	/* Before XDP runs: the NIC must already pass the VMACs' frames. */
+	err = ucf_open(&d->ucf, d->nl, d->pub_ifindex, me->public_if, &d->cfg, d->self,
+		       kern_map_fd(&d->k, "vmacs"));
+	if (err)
+		return err;
 	/* Daemon liveness before the programs see traffic: their first echoes
-	 * already tell the peers that this daemon is up. */
-	d->k.local->stamp_ns = now;
+	 * already tell the peers that this daemon is up.  A fresh stamp, not
+	 * `now`: loading the programs takes hundreds of ms, longer than a short
+	 * daemon deadline, and a stamp that old says the daemon is dead. */
+	d->k.local->stamp_ns = kern_now_ns();
 	d->k.local->pid = getpid();
 	d->k.local->flags = HBPF_WF_DAEMON_UP | (d->pub_carrier ? HBPF_WF_PUBLIC_UP : 0) |
 			    (d->k.local->flags & HBPF_WF_RESTARTING) |
@@ -486,6 +500,9 @@ int daemon_setup(struct daemon *d)
 	if (err)
 		log_warnx("gratuitous ARP unavailable: %s", strerror(-err));
 	d->garp_ok = !err;
+	if (d->garp_ok && d->pub_xdp_mode == XDP_ATTACHED_SKB)
+		garp_use_packet(&d->garp, "generic XDP: live frames would need the driver's own "
+					  "XDP transmit, which a driver without native XDP lacks");
 
 	err = sender_init(&d->snd, &d->cfg, d->self_idx, &d->k);
 	if (err)
@@ -528,18 +545,19 @@ int daemon_setup(struct daemon *d)
 	 * once; otherwise listen for two detection periods (every live peer has
 	 * been heard, or declared dead, by then) before claiming anything.
 	 * The period starts now that the programs listen and the sender runs:
-	 * loading them can take longer than the period itself. */
+	 * loading them can take longer than the period itself.  The restart
+	 * grace is ended by the first tick, right after it stamps (daemon.c). */
 	d->started_ns = now;
 	d->claim_at_ns =
 		kern_now_ns() + 2 * (uint64_t)d->cfg.interval_ms * d->cfg.detect_mult * 1000000ull;
 	if (d->k.local->restart_until_ns) {
 		log_info("resuming after a clean restart");
-		d->k.local->restart_until_ns = 0;
-		d->k.local->flags &= ~HBPF_WF_RESTARTING;
+		d->grace_open = 1;
 	}
 	err = claim_open(d);
 	if (err)
 		return err;
+	ucf_commit(&d->ucf);
 	log_info("node %s (id %u) up: %d link(s), %d set(s), interval %u ms x %u, daemon "
 		 "deadline %u ms",
 		 me->name, me->id, d->cfg.nlinks, d->cfg.nsets, d->cfg.interval_ms,
@@ -632,8 +650,43 @@ void daemon_teardown(struct daemon *d)
 		garp_close(&d->garp);
 	if (d->k.skel)
 		kern_close(&d->k);
-	if (d->nl)
+	if (d->nl) {
+		ucf_close(&d->ucf, d->nl, d->restarting);
 		hnl_close(d->nl);
+	}
+}
+
+/* hbpfd -u, or a failed first start: detach our programs, remove the pins. */
+static int unload_pins(struct daemon *d)
+{
+	const struct hbpf_cfg_node *me = &d->cfg.nodes[d->self_idx];
+	const char *names[HBPF_MAX_LINKS + 1];
+	int idx[HBPF_MAX_LINKS + 1], i, n = 0;
+
+	for (i = 0; i <= me->nlinks; i++) {
+		names[n] = i < me->nlinks ? me->links[i].ifname : me->public_if;
+		idx[n] = if_nametoindex(names[n]);
+		n++;
+	}
+	return kern_unload(d->pin_root, names, idx, n);
+}
+
+/* hbpfd -u: the VMACs leave the public interface's unicast filter too. */
+static void unload_vmacs(struct daemon *d)
+{
+	const struct hbpf_cfg_node *me = &d->cfg.nodes[d->self_idx];
+	char path[HBPF_PATH_MAX + 32];
+	struct nlctx *nl;
+	int fd, idx = (int)if_nametoindex(me->public_if);
+
+	if (!idx || hnl_open(&nl))
+		return;
+	snprintf(path, sizeof(path), "%s/v%d/vmacs", d->pin_root, HBPF_LAYOUT_VERSION);
+	fd = bpf_obj_get(path);
+	ucf_remove_all(nl, idx, me->public_if, &d->cfg, fd);
+	if (fd >= 0)
+		close(fd);
+	hnl_close(nl);
 }
 
 static int find_self(struct daemon *d, const char *name)
@@ -726,21 +779,12 @@ int main(int argc, char **argv)
 	}
 	log_init("hbpfd", fg,
 		 LOG_LVL_INFO + verbose > LOG_LVL_DEBUG ? LOG_LVL_DEBUG : LOG_LVL_INFO + verbose);
-	log_libbpf_hook();
+	bpflog_hook();
 	for (int i = 0; i < d.cfg.nwarnings; i++)
 		log_warnx("%s", d.cfg.warnings[i]);
 	if (unload) {
-		const struct hbpf_cfg_node *me = &d.cfg.nodes[d.self_idx];
-		const char *names[HBPF_MAX_LINKS + 1];
-		int idx[HBPF_MAX_LINKS + 1], i, n = 0;
-
-		for (i = 0; i <= me->nlinks; i++) {
-			names[n] = i < me->nlinks ? me->links[i].ifname : me->public_if;
-			idx[n] = if_nametoindex(names[n]);
-			n++;
-		}
-		err = kern_unload(d.pin_root, names, idx, n);
-		return err ? 1 : 0;
+		unload_vmacs(&d);
+		return unload_pins(&d) ? 1 : 0;
 	}
 	if (!fg && daemon(0, 0))
 		fatal("daemon");
@@ -748,6 +792,9 @@ int main(int argc, char **argv)
 	if (err) {
 		log_msg(LOG_LVL_ERR, "start-up failed: %s", strerror(-err));
 		daemon_teardown(&d);
+		/* Nothing was there before this start: leave nothing behind. */
+		if (d.k.fresh && !unload_pins(&d))
+			log_info("removed the programs and maps this start-up attached and pinned");
 		return 1;
 	}
 	daemon_run(&d);

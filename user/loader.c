@@ -12,9 +12,13 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "bpffeat.h"
+#include "bpflog.h"
+#include "ethtool.h"
 #include "hbpf.skel.h"
 #include "loader.h"
 #include "log.h"
+#include "xdpmode.h"
 
 #define TC_HANDLE 0x4842 /* "HB": our filter's handle on clsact egress */
 #define TC_PRIO 1
@@ -55,6 +59,7 @@ static void *map_mmap(struct bpf_map *map, size_t *len)
 
 int kern_open(struct hbpf_kern *k, const char *pin_root)
 {
+	struct hbpf_features fs;
 	struct bpf_map *map;
 	char path[320];
 	struct stat st;
@@ -87,17 +92,22 @@ int kern_open(struct hbpf_kern *k, const char *pin_root)
 		log_warnx("cannot open BPF object: %s", strerror(-err));
 		goto fail;
 	}
+	/* Refuse a kernel that lacks what the programs need, by name. */
+	err = features_probe(k->skel->obj, &fs);
+	if (!err)
+		err = features_require(&fs);
+	if (err)
+		goto fail;
 	bpf_object__for_each_map (map, k->skel->obj) {
 		snprintf(path, sizeof(path), "%s/%s", k->pin_dir, bpf_map__name(map));
 		err = bpf_map__set_pin_path(map, path);
 		if (err)
 			goto fail;
 	}
+	bpflog_reset();
 	err = hbpf__load(k->skel);
 	if (err) {
-		log_warnx("cannot load BPF programs (a pinned map under %s may have another "
-			  "layout; see the libbpf message above): %s",
-			  k->pin_dir, strerror(-err));
+		bpflog_explain_load(k->skel->obj, err, k->pin_dir);
 		goto fail;
 	}
 	k->local = map_mmap(k->skel->maps.local, &k->local_len);
@@ -107,6 +117,7 @@ int kern_open(struct hbpf_kern *k, const char *pin_root)
 		log_warn("cannot mmap the local/sets maps");
 		goto fail;
 	}
+	k->fresh = !k->adopted;
 	log_info("BPF programs loaded, maps %s under %s", k->adopted ? "adopted" : "pinned",
 		 k->pin_dir);
 	return 0;
@@ -130,43 +141,140 @@ void kern_close(struct hbpf_kern *k)
 	k->lock_fd = -1;
 }
 
-int kern_attach_xdp(struct hbpf_kern *k, int ifindex, const char *ifname)
+/* Why the driver refuses native XDP, in the kernel's words: the link attach
+ * that failed returns only an errno, so the same request is made once
+ * through rtnetlink, whose extack libbpf prints (and bpflog keeps). */
+static void native_refusal(int prog_fd, int ifindex, int err, char *buf, size_t len)
+{
+	LIBBPF_OPTS(bpf_xdp_attach_opts, o, .old_prog_fd = prog_fd);
+	struct bpflog_why w;
+	int r;
+
+	bpflog_reset();
+	bpflog_quiet(1);
+	r = bpf_xdp_attach(ifindex, prog_fd, XDP_FLAGS_DRV_MODE | XDP_FLAGS_UPDATE_IF_NOEXIST,
+			   NULL);
+	if (!r) /* accepted this way after all: take it off again, only if still ours */
+		bpf_xdp_detach(ifindex, XDP_FLAGS_DRV_MODE | XDP_FLAGS_REPLACE, &o);
+	bpflog_quiet(0);
+	bpflog_why(&w);
+	snprintf(buf, len, "%s%s%s%s", *w.kmsg ? w.kmsg : "", *w.kmsg ? " (" : "", strerror(-err),
+		 *w.kmsg ? ")" : "");
+}
+
+/* A new XDP link for prog on ifindex in one mode (XDP_FLAGS_DRV_MODE or
+ * _SKB_MODE), pinned at path.  0 or -errno; nothing logged. */
+static int link_new(int prog_fd, int ifindex, __u32 flags, const char *path)
+{
+	LIBBPF_OPTS(bpf_link_create_opts, o, .flags = flags);
+	int fd, err = 0;
+
+	fd = bpf_link_create(prog_fd, ifindex, BPF_XDP, &o);
+	if (fd < 0)
+		return -errno;
+	if (bpf_obj_pin(fd, path))
+		err = -errno;
+	close(fd);
+	return err;
+}
+
+/* The pinned link at path, adopted if it is usable for ifindex in a mode
+ * want allows: 1 (adopted, *mode set), 0 (none or dropped), -errno. */
+static int link_adopt(struct hbpf_kern *k, const char *path, int ifindex, const char *ifname,
+		      int want, int *mode)
 {
 	struct bpf_program *prog = k->skel->progs.xdp_node;
+	struct xdp_link_state st;
 	struct bpf_link *link;
-	char path[320];
 	int err;
 
-	snprintf(path, sizeof(path), "%s/link_xdp_%s", k->pin_dir, ifname);
+	if (access(path, F_OK))
+		return 0; /* none pinned (libbpf would warn about the attempt) */
 	link = bpf_link__open(path);
-	if (link) {
+	if (!link)
+		return 0;
+	err = xdp_link_query(bpf_link__fd(link), &st);
+	if (err) {
+		log_warnx("%s: cannot read the pinned XDP link (%s): attaching anew", ifname,
+			  strerror(-err));
+	} else if (st.ifindex != ifindex) {
+		log_warnx("%s: the pinned XDP link belongs to ifindex %d, not %d: attaching anew",
+			  ifname, st.ifindex, ifindex);
+		err = -ENODEV;
+	} else if (((want == HBPF_XDP_NATIVE && st.mode != XDP_ATTACHED_DRV) ||
+		    (want == HBPF_XDP_GENERIC && st.mode != XDP_ATTACHED_SKB))) {
+		log_warnx("%s: the pinned XDP link runs in %s mode but xdp-mode is %s: attaching "
+			  "anew (the interface runs without XDP for a moment)",
+			  ifname, xdp_attach_mode_name(st.mode), xdp_cfg_mode_name(want));
+		err = -EMEDIUMTYPE;
+	} else {
 		/* Hitless: the interface never runs without a program. */
 		err = bpf_link__update_program(link, prog);
-		bpf_link__disconnect(link);
-		bpf_link__destroy(link);
-		if (!err) {
-			log_info("%s: xdp_node swapped into the pinned link", ifname);
-			return 0;
-		}
-		log_warnx("%s: pinned XDP link unusable (%s), attaching anew", ifname,
-			  strerror(-err));
-		unlink(path);
+		if (err)
+			log_warnx("%s: pinned XDP link unusable (%s), attaching anew", ifname,
+				  strerror(-err));
 	}
-	link = bpf_program__attach_xdp(prog, ifindex);
-	if (!link) {
-		err = -errno;
-		log_warnx("%s: cannot attach xdp_node: %s", ifname, strerror(-err));
-		return err;
-	}
-	err = bpf_link__pin(link, path);
-	if (err) {
-		log_warnx("%s: cannot pin XDP link at %s: %s", ifname, path, strerror(-err));
-		bpf_link__destroy(link);
-		return err;
-	}
+	if (err && st.ifindex)
+		bpf_link__detach(link);
 	bpf_link__disconnect(link);
 	bpf_link__destroy(link);
-	log_info("%s: xdp_node attached (link pinned at %s)", ifname, path);
+	if (err) {
+		unlink(path);
+		return 0;
+	}
+	*mode = st.mode;
+	log_info("%s: xdp_node swapped into the pinned link (%s mode)", ifname,
+		 xdp_attach_mode_name(st.mode));
+	return 1;
+}
+
+int kern_attach_xdp(struct hbpf_kern *k, int ifindex, const char *ifname, int want, int *mode)
+{
+	int prog_fd = bpf_program__fd(k->skel->progs.xdp_node);
+	char path[320], why[BPFLOG_LINE + 64], drv[32];
+	int err;
+
+	snprintf(path, sizeof(path), "%s/" XDP_LINK_PREFIX "%s", k->pin_dir, ifname);
+	err = link_adopt(k, path, ifindex, ifname, want, mode);
+	if (err)
+		return err < 0 ? err : 0;
+	if (want != HBPF_XDP_GENERIC) {
+		err = link_new(prog_fd, ifindex, XDP_FLAGS_DRV_MODE, path);
+		if (!err) {
+			*mode = XDP_ATTACHED_DRV;
+			log_info("%s: xdp_node attached in native mode (link pinned at %s)", ifname,
+				 path);
+			return 0;
+		}
+		if (err == -EBUSY || err == -EEXIST || err == -EPERM) {
+			/* Not the driver: another program holds the interface. */
+			log_warnx("%s: cannot attach xdp_node: %s (is another XDP program "
+				  "attached? ip link show %s)",
+				  ifname, strerror(-err), ifname);
+			return err;
+		}
+		native_refusal(prog_fd, ifindex, err, why, sizeof(why));
+		if (ethtool_driver(-1, ifname, drv, sizeof(drv)))
+			snprintf(drv, sizeof(drv), "unknown");
+		if (want == HBPF_XDP_NATIVE) {
+			log_warnx("%s (driver %s): native XDP refused: %s; xdp-mode native: not "
+				  "starting (xdp-mode auto would run generic XDP)",
+				  ifname, drv, why);
+			return err;
+		}
+		log_warnx("%s (driver %s): native XDP refused: %s; running generic XDP instead, "
+			  "which sees each packet only after the kernel built its socket buffer "
+			  "(slower), sends XDP_TX echoes through the stack's transmit path, and "
+			  "leaves gratuitous ARPs to AF_PACKET",
+			  ifname, drv, why);
+	}
+	err = link_new(prog_fd, ifindex, XDP_FLAGS_SKB_MODE, path);
+	if (err) {
+		log_warnx("%s: cannot attach xdp_node in generic mode: %s", ifname, strerror(-err));
+		return err;
+	}
+	*mode = XDP_ATTACHED_SKB;
+	log_info("%s: xdp_node attached in generic mode (link pinned at %s)", ifname, path);
 	return 0;
 }
 
@@ -194,8 +302,11 @@ int kern_attach_tc(struct hbpf_kern *k, int ifindex, const char *ifname)
 	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = BPF_TC_INGRESS);
 	int err;
 
-	/* One clsact qdisc carries both hooks; it may exist (ours or others'). */
+	/* One clsact qdisc carries both hooks; it may exist (ours or others'):
+	 * then the kernel's "Exclusivity flag on" extack is no news. */
+	bpflog_quiet(1);
 	err = bpf_tc_hook_create(&hook);
+	bpflog_quiet(0);
 	if (err && err != -EEXIST) {
 		log_warnx("%s: cannot create clsact: %s", ifname, strerror(-err));
 		return err;
@@ -224,7 +335,7 @@ int kern_unload(const char *pin_root, const char *const ifnames[], const int ifi
 		bpf_tc_detach(&hook, &opts);
 		hook.attach_point = BPF_TC_INGRESS;
 		bpf_tc_detach(&hook, &opts);
-		snprintf(path, sizeof(path), "%s/link_xdp_%s", dir, ifnames[i]);
+		snprintf(path, sizeof(path), "%s/" XDP_LINK_PREFIX "%s", dir, ifnames[i]);
 		unlink(path);
 	}
 	/* The map names come from the object itself (opened, never loaded). */
@@ -240,6 +351,18 @@ int kern_unload(const char *pin_root, const char *const ifnames[], const int ifi
 		return -errno;
 	rmdir(pin_root);
 	return 0;
+}
+
+int kern_features(struct hbpf_features *fs)
+{
+	struct hbpf *skel = hbpf__open();
+	int err;
+
+	if (!skel)
+		return -errno;
+	err = features_probe(skel->obj, fs);
+	hbpf__destroy(skel);
+	return err;
 }
 
 int kern_arm(struct hbpf_kern *k)

@@ -21,24 +21,36 @@ struct hbpf_kern {
 	char pin_dir[256];		   /* <pin-root>/v1 */
 	int lock_fd;			   /* flock()ed pin directory */
 	int adopted;			   /* maps existed before we loaded */
+	int fresh;			   /* loaded with nothing to adopt: all pins are ours */
 	volatile struct hbpf_local *local; /* mmap of the "local" map */
 	volatile struct hbpf_set *sets;	   /* mmap of the "sets" map */
 	size_t local_len, sets_len;
 };
 
-/* Open the skeleton, point every map at its pin path, load (reusing pinned
- * maps), mmap local and sets.  Refuses maps of another layout with -EINVAL
- * and a log line naming the map. */
+/* Open the skeleton, probe the kernel for what it needs (bpffeat.h), point
+ * every map at its pin path, load (reusing pinned maps), mmap local and sets.
+ * A failed load is explained from libbpf's messages (bpflog.h): the program
+ * the verifier refused and its log's last lines, or the pinned map that has
+ * another layout and how it differs. */
 int kern_open(struct hbpf_kern *k, const char *pin_root);
 void kern_close(struct hbpf_kern *k);
 
-/* Attach xdp_node to ifindex through a link pinned as link_xdp_<ifname>;
- * if that pinned link exists, swap the program in it instead. */
-int kern_attach_xdp(struct hbpf_kern *k, int ifindex, const char *ifname);
+/*
+ * Attach xdp_node to ifindex through a link pinned as link_xdp_<ifname>; if
+ * that pinned link exists (on ifindex, in a mode want allows), swap the
+ * program in it instead.  want is HBPF_XDP_AUTO (native, else generic with
+ * one warning saying why and what it costs), _NATIVE (native or fail) or
+ * _GENERIC.  *mode gets XDP_ATTACHED_DRV or _SKB.
+ */
+int kern_attach_xdp(struct hbpf_kern *k, int ifindex, const char *ifname, int want, int *mode);
 /* Attach tc_egress and tc_ingress to ifindex's clsact hooks (replacing ours). */
 int kern_attach_tc(struct hbpf_kern *k, int ifindex, const char *ifname);
 /* Detach everything and remove the pins (hbpfd -u). */
 int kern_unload(const char *pin_root, const char *const ifnames[], const int ifindexes[], int n);
+
+struct hbpf_features;
+/* Probe the kernel for what hbpf's object needs (the object is opened, not loaded). */
+int kern_features(struct hbpf_features *fs);
 
 /* Run xdp_arm once (initialise and start the kernel timers). */
 int kern_arm(struct hbpf_kern *k);

@@ -6,7 +6,6 @@
 #include <string.h>
 #include <syslog.h>
 #include <time.h>
-#include <bpf/libbpf.h>
 
 #include "log.h"
 
@@ -117,27 +116,4 @@ void fatalx(const char *fmt, ...)
 	log_vmsg(LOG_LVL_ERR, fmt, ap);
 	va_end(ap);
 	exit(1);
-}
-
-static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
-{
-	char buf[1024];
-	size_t n;
-	int lvl;
-
-	/* libbpf is chatty: demote each of its levels by one. */
-	lvl = level == LIBBPF_WARN ? LOG_LVL_INFO : LOG_LVL_DEBUG;
-	if (lvl > log_lvl)
-		return 0;
-	vsnprintf(buf, sizeof(buf), fmt, ap);
-	n = strlen(buf);
-	while (n && buf[n - 1] == '\n')
-		buf[--n] = '\0';
-	log_msg(lvl, "libbpf: %s", buf);
-	return 0;
-}
-
-void log_libbpf_hook(void)
-{
-	libbpf_set_print(libbpf_print);
 }

@@ -24,7 +24,4 @@ void log_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void fatal(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 void fatalx(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 
-/* libbpf print callback: libbpf's messages one level down (warn -> info ...). */
-void log_libbpf_hook(void);
-
 #endif /* HBPF_LOG_H */

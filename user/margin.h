@@ -17,8 +17,8 @@
 #include <stdint.h>
 
 struct margin {
-	uint64_t detect_ns; /* interval x detect-mult */
-	uint64_t need_ns;   /* expected worst gap: interval + 4 x jitter, or the RTT if longer */
+	uint64_t detect_ns;    /* interval x detect-mult */
+	uint64_t need_ns;      /* expected worst gap: interval + 4 x jitter, or the RTT if longer */
 	uint32_t suggest_mult; /* a detect-mult that leaves half of detect spare (max 100) */
 	int tight;	       /* need_ns is more than half of detect_ns */
 };

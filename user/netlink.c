@@ -13,6 +13,8 @@
 #include <netlink/cache.h>
 #include <netlink/route/addr.h>
 #include <netlink/route/link.h>
+#include <netlink/route/neighbour.h>
+#include <linux/neighbour.h>
 
 #include "log.h"
 #include "netlink.h"
@@ -377,4 +379,106 @@ int hnl_mon_dispatch(struct nlctx *nl, hnl_link_cb cb, void *arg)
 		for (h = (struct nlmsghdr *)buf; NLMSG_OK(h, len); h = NLMSG_NEXT(h, len))
 			handled += link_msg(h, cb, arg);
 	}
+}
+
+/* ---- the interface's own unicast filter ------------------------------- */
+
+static void mac_str(char *buf, size_t len, const unsigned char m[6])
+{
+	snprintf(buf, len, "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4], m[5]);
+}
+
+int hnl_uc_list(struct nlctx *nl, int ifindex, unsigned char (*macs)[6], int max)
+{
+	struct nl_cache *cache;
+	struct nl_object *obj;
+	int err, n = 0;
+
+	/* RTM_GETNEIGH for AF_BRIDGE dumps every device's fdb, and for a
+	 * device that is no bridge port its address lists (dev->uc, dev->mc),
+	 * as NTF_SELF entries: what "bridge fdb show dev IF self" prints. */
+	err = nl_cache_alloc_name("route/neigh", &cache);
+	if (err < 0)
+		return nle_log(err, "neighbour cache");
+	nl_cache_set_arg1(cache, AF_BRIDGE);
+	err = nl_cache_refill(nl->cmd, cache);
+	if (err < 0) {
+		nl_cache_free(cache);
+		return nle_log(err, "dump the forwarding database");
+	}
+	for (obj = nl_cache_get_first(cache); obj; obj = nl_cache_get_next(obj)) {
+		struct rtnl_neigh *ne = (struct rtnl_neigh *)obj;
+		struct nl_addr *ll = rtnl_neigh_get_lladdr(ne);
+		const unsigned char *m;
+
+		if (rtnl_neigh_get_family(ne) != AF_BRIDGE ||
+		    rtnl_neigh_get_ifindex(ne) != ifindex ||
+		    !(rtnl_neigh_get_flags(ne) & NTF_SELF) || !ll || nl_addr_get_len(ll) != 6)
+			continue;
+		m = nl_addr_get_binary_addr(ll);
+		if (m[0] & 1)
+			continue; /* multicast: the mc list */
+		if (n < max)
+			memcpy(macs[n], m, 6);
+		n++;
+	}
+	nl_cache_free(cache);
+	return n < max ? n : max;
+}
+
+/* RTM_NEWNEIGH or RTM_DELNEIGH, AF_BRIDGE, NTF_SELF, NUD_PERMANENT. */
+static int uc_change(struct nlctx *nl, int ifindex, const unsigned char mac[6], int add)
+{
+	struct rtnl_neigh *ne = rtnl_neigh_alloc();
+	struct nl_addr *ll = nl_addr_build(AF_LLC, mac, 6);
+	char what[80], m[18];
+	int err;
+
+	if (!ne || !ll) {
+		err = -ENOMEM;
+		goto out;
+	}
+	mac_str(m, sizeof(m), mac);
+	snprintf(what, sizeof(what), "%s %s %s ifindex %d's unicast filter", add ? "add" : "delete",
+		 m, add ? "to" : "from", ifindex);
+	rtnl_neigh_set_family(ne, AF_BRIDGE);
+	rtnl_neigh_set_ifindex(ne, ifindex);
+	rtnl_neigh_set_lladdr(ne, ll);
+	rtnl_neigh_set_state(ne, NUD_PERMANENT);
+	rtnl_neigh_set_flags(ne, NTF_SELF);
+	/* Without NLM_F_EXCL the kernel answers an existing entry with success. */
+	err = add ? rtnl_neigh_add(nl->cmd, ne, NLM_F_CREATE) : rtnl_neigh_delete(nl->cmd, ne, 0);
+	if (!add && (err == -NLE_OBJ_NOTFOUND || err == -NLE_NOADDR))
+		err = 0; /* absent is what we want */
+	else if (err < 0)
+		err = nle_log(err, what);
+out:
+	if (ll)
+		nl_addr_put(ll);
+	if (ne)
+		rtnl_neigh_put(ne);
+	return err;
+}
+
+int hnl_uc_add(struct nlctx *nl, int ifindex, const unsigned char mac[6])
+{
+	return uc_change(nl, ifindex, mac, 1);
+}
+
+int hnl_uc_del(struct nlctx *nl, int ifindex, const unsigned char mac[6])
+{
+	return uc_change(nl, ifindex, mac, 0);
+}
+
+int hnl_promiscuity(struct nlctx *nl, int ifindex)
+{
+	struct rtnl_link *link = NULL;
+	int err;
+
+	err = rtnl_link_get_kernel(nl->cmd, ifindex, NULL, &link);
+	if (err < 0)
+		return nle_log(err, "get link");
+	err = (int)rtnl_link_get_promiscuity(link);
+	rtnl_link_put(link);
+	return err;
 }

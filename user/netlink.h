@@ -52,6 +52,24 @@ int hnl_vip_del(struct nlctx *nl, int ifindex, struct in_addr addr);
 /* 1 if addr is configured on ifindex, 0 if not, or -errno. */
 int hnl_vip_present(struct nlctx *nl, int ifindex, struct in_addr addr);
 
+/*
+ * The interface's own unicast address filter (dev->uc, what "bridge fdb
+ * show dev IF self" lists): RTM_*NEIGH with AF_BRIDGE and NTF_SELF, handled
+ * by the driver (ndo_fdb_add) or the kernel's default, which adds the MAC to
+ * the device's unicast list.  A driver without IFF_UNICAST_FLT (veth, some
+ * virtual NICs) then runs promiscuous, which hnl_promiscuity() shows.
+ *
+ * hnl_uc_list: the unicast MACs of ifindex's list (at most max stored);
+ * returns how many were stored, or -errno.
+ * hnl_uc_add / hnl_uc_del: "bridge fdb add|del MAC dev IF self permanent";
+ * idempotent (present / absent returns 0).
+ */
+int hnl_uc_list(struct nlctx *nl, int ifindex, unsigned char (*macs)[6], int max);
+int hnl_uc_add(struct nlctx *nl, int ifindex, const unsigned char mac[6]);
+int hnl_uc_del(struct nlctx *nl, int ifindex, const unsigned char mac[6]);
+/* The interface's promiscuity count (IFLA_PROMISCUITY), or -errno. */
+int hnl_promiscuity(struct nlctx *nl, int ifindex);
+
 /* The monitor socket's fd (non-blocking): poll it for POLLIN. */
 int hnl_mon_fd(struct nlctx *nl);
 

@@ -4,7 +4,6 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -68,57 +67,50 @@ static char **env_build(char *const extra[])
 }
 
 /*
- * How the child starts: its own process group (so a stop reaches every
+ * The child, between fork and exec (so only async-signal-safe calls: the
+ * daemon has other threads): its own process group (so a stop reaches every
  * process it makes), every signal at its default action and none blocked (the
  * daemon blocks signals for its signalfd and ignores some; both survive exec,
  * and the service could not be stopped), stdin from /dev/null, and none of the
  * daemon's descriptors beyond stderr (sockets, maps, pidfds).
  */
-static int spawn_setup(posix_spawnattr_t *attr, posix_spawn_file_actions_t *fa)
+static void child_exec(const char *cmd, char *const envp[])
 {
-	sigset_t all, none;
-	int err;
+	char *const argv[] = {"sh", "-c", (char *)cmd, NULL};
+	struct sigaction dfl;
+	sigset_t none;
+	int sig, fd;
 
-	sigfillset(&all);
+	setpgid(0, 0);
+	memset(&dfl, 0, sizeof(dfl));
+	dfl.sa_handler = SIG_DFL;
+	for (sig = 1; sig < NSIG; sig++)
+		sigaction(sig, &dfl, NULL); /* SIGKILL, SIGSTOP, libc's own: refused, harmless */
 	sigemptyset(&none);
-	err = posix_spawnattr_init(attr);
-	if (err)
-		return err;
-	err = posix_spawn_file_actions_init(fa);
-	if (err) {
-		posix_spawnattr_destroy(attr);
-		return err;
-	}
-	err = posix_spawnattr_setflags(attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF |
-						     POSIX_SPAWN_SETSIGMASK);
-	if (!err)
-		err = posix_spawnattr_setpgroup(attr, 0);
-	if (!err)
-		err = posix_spawnattr_setsigdefault(attr, &all);
-	if (!err)
-		err = posix_spawnattr_setsigmask(attr, &none);
-	if (!err)
-		err = posix_spawn_file_actions_addopen(fa, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
-	if (!err)
-		err = posix_spawn_file_actions_addclosefrom_np(fa, 3);
-	if (err) {
-		posix_spawn_file_actions_destroy(fa);
-		posix_spawnattr_destroy(attr);
-	}
-	return err;
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	fd = open("/dev/null", O_RDONLY);
+	if (fd < 0 || (fd != STDIN_FILENO && dup2(fd, STDIN_FILENO) < 0))
+		_exit(127);
+	if (syscall(SYS_close_range, 3u, ~0u, 0u))
+		for (fd = 3; fd < 65536; fd++)
+			close(fd);
+	execve("/bin/sh", argv, envp);
+	_exit(127);
 }
 
 /*
- * posix_spawn, not fork: glibc starts the child with CLONE_VM | CLONE_VFORK,
- * so the daemon's (mlocked) address space is neither copied nor made
- * copy-on-write.  A fork of it cost ~0.4 ms, paid on the failover path by the
- * notify hook, before the GARP went out.
+ * fork, not posix_spawn.  glibc's posix_spawn starts the child with
+ * CLONE_VM | CLONE_VFORK: the caller sleeps until the child has exec'd, and
+ * the child runs at normal priority (SCHED_RESET_ON_FORK) from its first
+ * instruction.  On a host saturated by normal-priority work that left the
+ * real-time event loop waiting for a scheduler slot: 2 ms on average, up
+ * to 2.3 s, beside busy VMs, past the self-demotion deadline (the node
+ * dropped its set while starting a service).  fork costs the caller 0.3-0.7
+ * ms (page tables of the mlocked daemon) whatever the load, and the child
+ * then waits for its slot on its own.
  */
 int proc_spawn(struct proc *p, const char *cmd, char *const extra_env[], uint64_t timeout_ns)
 {
-	char *const argv[] = {"sh", "-c", (char *)cmd, NULL};
-	posix_spawn_file_actions_t fa;
-	posix_spawnattr_t attr;
 	char **envp;
 	pid_t pid;
 	int err, fd;
@@ -128,18 +120,18 @@ int proc_spawn(struct proc *p, const char *cmd, char *const extra_env[], uint64_
 	envp = env_build(extra_env);
 	if (!envp)
 		return -ENOMEM;
-	err = spawn_setup(&attr, &fa);
-	if (!err) {
-		err = posix_spawn(&pid, "/bin/sh", &fa, &attr, argv, envp);
-		posix_spawn_file_actions_destroy(&fa);
-		posix_spawnattr_destroy(&attr);
-	}
+	pid = fork();
+	if (pid == 0)
+		child_exec(cmd, envp);
+	err = pid < 0 ? errno : 0;
 	free(envp);
 	if (err) {
 		errno = err;
 		log_warn("cannot start \"%s\"", cmd);
 		return -err;
 	}
+	/* Also here: a stop sent before the child ran must find its group. */
+	setpgid(pid, pid);
 	fd = (int)syscall(SYS_pidfd_open, pid, 0);
 	if (fd < 0) {
 		err = -errno;

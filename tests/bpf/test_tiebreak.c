@@ -64,7 +64,7 @@ static void test_gated_peer_death_is_claimed_not_taken(void **state)
 	gate(f, 1);
 	t_arm(f);
 	hb_owner_of_set0(f, 1, HBPF_WF_DAEMON_UP | HBPF_WF_PUBLIC_UP);
-	t_sleep_ms(300);
+	t_sleep_sending(f, 300);
 	t_get_peer(f, T_PEER, &peer);
 	assert_int_equal(peer.state, HBPF_PEER_DEAD);
 	assert_claimed_not_taken(f, HBPF_RS_PEER_DEAD);
@@ -92,7 +92,7 @@ static void test_ungated_peer_death_is_taken_by_the_kernel(void **state)
 	gate(f, 0);
 	t_arm(f);
 	hb_owner_of_set0(f, 1, HBPF_WF_DAEMON_UP | HBPF_WF_PUBLIC_UP);
-	t_sleep_ms(300);
+	t_sleep_sending(f, 300);
 	t_get_set(f, 0, &s);
 	assert_int_equal(s.owned, 1);
 	assert_int_equal(s.epoch, 4);
@@ -157,7 +157,7 @@ static void test_gated_set_of_another_next_node_is_not_claimed(void **state)
 		h.src = 0;
 		len = t_build_hb(in, &h, NULL);
 		assert_int_equal(t_run(f->skel->progs.xdp_node, in, len, NULL, NULL), XDP_TX);
-		t_sleep_ms(10);
+		t_sleep_sending(f, 10);
 	}
 	t_get_set(f, 0, &s);
 	assert_int_equal(s.owned, 0);

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * The kernel timers: a peer's deadline declares it dead and takes its sets
- * over, unless packets keep coming or this node itself was starved; the
+ * over, unless packets keep coming or this node itself was starved (or has
+ * never sent: its daemon is still starting); the
  * self watchdog demotes this node when its daemon's stamp goes stale, and
  * not while the stamp is fresh or a clean restart is announced.
  * Detection is 20 ms; the tests sleep well past it.
@@ -44,7 +45,7 @@ static void test_silent_peer_is_declared_dead_and_its_set_taken_over(void **stat
 	assert_int_equal(s.owner, T_PEER);
 	assert_int_equal(s.epoch, 3);
 
-	t_sleep_ms(300);
+	t_sleep_sending(f, 300);
 	t_get_peer(f, T_PEER, &peer);
 	assert_int_equal(peer.state, HBPF_PEER_DEAD);
 	assert_int_equal(peer.deaths, 1);
@@ -86,7 +87,7 @@ static void expect_claimed_not_taken(struct fix *f, uint32_t flag)
 	t_arm(f);
 	hb_from_owner_of_set0(f, 1);
 
-	t_sleep_ms(300);
+	t_sleep_sending(f, 300);
 	t_get_set(f, 0, &s);
 	assert_int_equal(s.owned, 0);
 	assert_int_equal(s.owner, T_PEER);
@@ -141,7 +142,7 @@ static void test_dead_peer_set_goes_to_next_alive_node_not_us(void **state)
 	c.detect_ns = 20000000;
 	t_put_cfg(f, &c);
 	hb_from_owner_of_set0(f, 1);
-	t_sleep_ms(300);
+	t_sleep_sending(f, 300);
 	t_get_set(f, 0, &s);
 	assert_int_equal(s.owned, 0);
 	assert_int_equal(s.owner, 0);
@@ -160,7 +161,7 @@ static void test_steady_heartbeats_keep_peer_alive(void **state)
 	t_arm(f);
 	for (uint32_t i = 1; i <= 30; i++) {
 		hb_from_owner_of_set0(f, i);
-		t_sleep_ms(5);
+		t_sleep_sending(f, 5);
 	}
 	t_get_peer(f, T_PEER, &peer);
 	assert_int_equal(peer.state, HBPF_PEER_ALIVE);
@@ -169,14 +170,14 @@ static void test_steady_heartbeats_keep_peer_alive(void **state)
 	assert_int_equal(t_count_ev(f, HBPF_EV_PEER_DEAD, -1), 0);
 
 	/* Then silence: dead, and back up with the next heartbeat. */
-	t_sleep_ms(200);
+	t_sleep_sending(f, 200);
 	t_get_peer(f, T_PEER, &peer);
 	assert_int_equal(peer.state, HBPF_PEER_DEAD);
 	hb_from_owner_of_set0(f, 100);
 	t_get_peer(f, T_PEER, &peer);
 	assert_int_equal(peer.state, HBPF_PEER_ALIVE);
 	/* The deadline is armed again: silence kills it a second time. */
-	t_sleep_ms(200);
+	t_sleep_sending(f, 200);
 	t_get_peer(f, T_PEER, &peer);
 	assert_int_equal(peer.state, HBPF_PEER_DEAD);
 	assert_int_equal(peer.deaths, 2);
@@ -204,17 +205,57 @@ static void test_starved_node_does_not_declare_peer_dead(void **state)
 	assert_int_equal(s.owned, 0);
 
 	/* Once we send again, the peer's silence counts. */
-	l.last_tx_ns = t_now();
-	t_put_local(f, &l);
 	for (int i = 0; i < 40 && peer.state != HBPF_PEER_DEAD; i++) {
-		l.last_tx_ns = t_now();
-		t_put_local(f, &l);
-		t_sleep_ms(5);
+		t_sleep_sending(f, 5);
 		t_get_peer(f, T_PEER, &peer);
 	}
 	assert_int_equal(peer.state, HBPF_PEER_DEAD);
 	t_get_set(f, 0, &s);
 	assert_int_equal(s.owned, 1);
+}
+
+/*
+ * A starting daemon attaches its programs (which hear the peers and arm
+ * their deadlines) before its sender runs: until this node has sent, a
+ * live owner's packets delayed past the deadline (a loaded host, a stolen
+ * vCPU) must not make it take the owner's set.
+ */
+static void test_node_that_never_sent_does_not_declare_peer_dead(void **state)
+{
+	struct fix *f = *state;
+	struct hbpf_local l;
+	struct hbpf_peer peer;
+	struct hbpf_set s;
+
+	t_get_local(f, &l);
+	l.stamp_ns = 0;
+	l.last_tx_ns = 0; /* the sender has not started */
+	l.flags |= HBPF_WF_STARTING;
+	t_put_local(f, &l);
+	t_arm(f);
+	hb_from_owner_of_set0(f, 1);
+	t_sleep_ms(150);
+	t_get_peer(f, T_PEER, &peer);
+	assert_int_equal(peer.state, HBPF_PEER_ALIVE);
+	assert_int_equal(peer.deaths, 0);
+	assert_true(t_stat(f, HBPF_STAT_TIMER_STARVED) >= 1);
+	assert_int_equal(t_stat(f, HBPF_STAT_TIMER_FIRE), 0);
+	t_get_set(f, 0, &s);
+	assert_int_equal(s.owned, 0);
+	assert_int_equal(s.owner, T_PEER);
+	t_drain(f);
+	assert_int_equal(t_count_ev(f, HBPF_EV_PEER_DEAD, -1), 0);
+	assert_int_equal(t_count_ev(f, HBPF_EV_TAKEOVER, -1), 0);
+
+	/* The sender runs: from now on the peer's silence is the peer's. */
+	for (int i = 0; i < 40 && peer.state != HBPF_PEER_DEAD; i++) {
+		t_sleep_sending(f, 5);
+		t_get_peer(f, T_PEER, &peer);
+	}
+	assert_int_equal(peer.state, HBPF_PEER_DEAD);
+	t_get_set(f, 0, &s);
+	assert_int_equal(s.owned, 1);
+	assert_int_equal(s.owner, T_SELF);
 }
 
 static void test_stale_daemon_stamp_demotes_this_node(void **state)
@@ -302,6 +343,7 @@ int main(void)
 		T(test_dead_peer_set_goes_to_next_alive_node_not_us),
 		T(test_steady_heartbeats_keep_peer_alive),
 		T(test_starved_node_does_not_declare_peer_dead),
+		T(test_node_that_never_sent_does_not_declare_peer_dead),
 		T(test_stale_daemon_stamp_demotes_this_node),
 		T(test_fresh_daemon_stamp_keeps_sets),
 		T(test_clean_restart_window_suspends_demotion),

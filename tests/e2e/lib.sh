@@ -75,6 +75,21 @@ e2e_down() {
 	return "$rc"
 }
 
+# stop_wait PID [SIGNAL]: signal PID (default TERM) and wait until it is gone
+# (a zombie counts as gone), at most 5 s; 1 if it is still there.  Whatever
+# replaces it (a responder on its port) must start only then: started while
+# the old one is still exiting, a responder finds its port taken and exits.
+stop_wait() {
+	local pid=$1 i st
+	kill "-${2:-TERM}" "$pid" 2>/dev/null || return 0
+	for i in $(seq 1 500); do
+		st=$(awk '{ print $3 }' "/proc/$pid/stat" 2>/dev/null) || return 0
+		[ -z "$st" ] || [ "$st" = Z ] && return 0
+		sleep 0.01
+	done
+	return 1
+}
+
 lab_exec() {
 	local node=$1
 	shift
@@ -126,6 +141,7 @@ set web {
 		${E2E_SVC_EXTRA:-}
 	}
 }
+${E2E_TAIL_EXTRA:-}
 EOF
 	cat >"$RUN/svc.sh" <<EOF
 #!/bin/sh
@@ -153,9 +169,10 @@ EOF
 	chmod +x "$RUN/svc.sh" "$RUN/notify.sh"
 }
 
-# start_node N: start hbpfd on node nN (in the foreground, logging to a file).
+# start_node N: start hbpfd on node nN (in the foreground, logging to a file),
+# with the configuration $RUN/hbpf.conf, or the file E2E_CONF_n<N> names.
 start_node() {
-	local n=$1
+	local n=$1 conf
 	# Not through lab_exec: a backgrounded shell function would be a
 	# subshell, and $! must be hbpfd itself (lab.sh and nsenter exec).
 	local binds=""
@@ -163,13 +180,19 @@ start_node() {
 	# hbpfd's).  A node can see its own "path" to a shared disk at the path
 	# every node uses: its device node bind-mounted there (DG_BINDS_n<N>).
 	eval "binds=\${DG_BINDS_n$n:-}"
+	eval "conf=\${E2E_CONF_n$n:-\$RUN/hbpf.conf}"
 	"$LAB" exec "$PREFIX" "n$n" unshare -m --propagation private sh -c \
 		'for b in $1; do mount --bind "${b%%=*}" "${b#*=}" || exit 1; done; shift; exec "$@"' \
-		sh "$binds" "$HBPFD" -d -c "$RUN/hbpf.conf" -N "n$n" -p "$PIN/n$n" \
+		sh "$binds" "$HBPFD" -d -c "$conf" -N "n$n" -p "$PIN/n$n" \
 		-s "$RUN/n$n.sock" >>"$RUN/n$n.log" 2>&1 &
 	eval "DPID$n=$!"
 	DAEMON_PIDS="${DAEMON_PIDS:-} $!"
-	wait_ctl "$n" 5000 || fail "hbpfd on n$n did not come up"
+	wait_ctl "$n" 5000 && return 0
+	# Say which: a daemon that died, or one still starting (its programs
+	# load at normal priority: a host busy with other work slows that).
+	eval "kill -0 \$DPID$n" 2>/dev/null || fail "hbpfd on n$n exited during start-up"
+	fail "hbpfd on n$n did not come up in 5 s, still starting (load average" \
+		"$(cut -d' ' -f1-3 /proc/loadavg); last: $(tail -n 1 "$RUN/n$n.log" | cut -c1-80))"
 }
 
 ctl() {

@@ -9,10 +9,13 @@
  *   nlgarp_drv vippresent IF ADDR           print 1 or 0
  *   nlgarp_drv mon IF TIMEOUT_MS            print "carrier=C" per event on IF,
  *                                           succeed once carrier went 0 then 1
- *   nlgarp_drv garp IF VIP VMAC PROG OWNED [COUNT]
+ *   nlgarp_drv garp IF VIP[,VIP...] VMAC PROG OWNED [COUNT]
  *       PROG: none (AF_PACKET only), tx (a two-instruction program returning
  *       XDP_TX), or the path of hbpf.bpf.o (xdp_garp, maps filled for VIP);
- *       OWNED: what the owned() callback answers.  Prints the mode used.
+ *       OWNED: what the owned() callback answers.  Several VIPs are sent as
+ *       one burst (garp_send_burst), COUNT times.  Prints the mode used.
+ *   nlgarp_drv uc IF add|del MAC            hnl_uc_add / hnl_uc_del
+ *   nlgarp_drv uc IF list                   hnl_uc_list, one MAC a line
  * Exit status 0 on success, 1 on failure (the message says why).
  */
 #include <errno.h>
@@ -52,6 +55,45 @@ static int parse_mac(const char *s, unsigned char mac[6])
 	for (int i = 0; i < 6; i++)
 		mac[i] = (unsigned char)m[i];
 	return 0;
+}
+
+/* "A,B,C": at most GARP_BURST_MAX addresses. */
+static int parse_vips(const char *s, struct in_addr *out, int *n)
+{
+	char buf[256], *save = NULL, *tok;
+
+	snprintf(buf, sizeof(buf), "%s", s);
+	*n = 0;
+	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		if (*n == GARP_BURST_MAX || parse_ip(tok, &out[*n]))
+			return -EINVAL;
+		(*n)++;
+	}
+	return *n ? 0 : -EINVAL;
+}
+
+static int cmd_uc(struct nlctx *nl, int ifindex, char **av, int ac)
+{
+	unsigned char mac[6], list[64][6];
+	int n;
+
+	if (ac == 1 && !strcmp(av[0], "list")) {
+		n = hnl_uc_list(nl, ifindex, list, 64);
+		for (int i = 0; i < n; i++)
+			printf("%02x:%02x:%02x:%02x:%02x:%02x\n", list[i][0], list[i][1],
+			       list[i][2], list[i][3], list[i][4], list[i][5]);
+		return n < 0;
+	}
+	if (ac != 2 || parse_mac(av[1], mac))
+		return 2;
+	if (!strcmp(av[0], "add"))
+		n = hnl_uc_add(nl, ifindex, mac);
+	else if (!strcmp(av[0], "del"))
+		n = hnl_uc_del(nl, ifindex, mac);
+	else
+		return 2;
+	printf("rc=%d\n", n);
+	return n != 0;
 }
 
 static int ifindex_of(struct nlctx *nl, const char *ifname)
@@ -176,13 +218,14 @@ static int cmd_garp(struct nlctx *nl, char **av, int ac)
 {
 	struct bpf_object *obj = NULL;
 	unsigned char vmac[6];
-	struct in_addr vip;
+	struct in_addr vip, vips[GARP_BURST_MAX];
 	struct garp g;
-	int ifindex, prog_fd = -1, err, count = 1;
+	int ifindex, prog_fd = -1, err, count = 1, nvips;
 
 	ifindex = ifindex_of(nl, av[0]);
-	if (ifindex < 0 || parse_ip(av[1], &vip) || parse_mac(av[2], vmac))
+	if (ifindex < 0 || parse_vips(av[1], vips, &nvips) || parse_mac(av[2], vmac))
 		return 1;
+	vip = vips[0];
 	owned_answer = atoi(av[4]);
 	if (ac > 5)
 		count = atoi(av[5]);
@@ -201,7 +244,7 @@ static int cmd_garp(struct nlctx *nl, char **av, int ac)
 		return 1;
 	}
 	for (int i = 0; i < count && !err; i++)
-		err = garp_send(&g, vip, vmac);
+		err = garp_send_burst(&g, vips, nvips, vmac);
 	printf("rc=%d mode=%s live=%llu packet=%llu\n", err,
 	       g.mode == GARP_MODE_LIVE ? "live" : "packet", (unsigned long long)g.sent_live,
 	       (unsigned long long)g.sent_packet);
@@ -252,6 +295,9 @@ int main(int argc, char **argv)
 		ret = err < 0;
 	} else if (!strcmp(argv[1], "mon") && argc == 4) {
 		ret = cmd_mon(nl, argv[2], atoi(argv[3]));
+	} else if (!strcmp(argv[1], "uc") && argc >= 4) {
+		ifindex = ifindex_of(nl, argv[2]);
+		ret = ifindex < 0 ? 1 : cmd_uc(nl, ifindex, argv + 3, argc - 3);
 	} else if (!strcmp(argv[1], "garp") && argc >= 7) {
 		ret = cmd_garp(nl, argv + 2, argc - 2);
 	} else {

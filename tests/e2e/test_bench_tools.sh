@@ -10,18 +10,37 @@ set -u
 cd "$(dirname "$0")/../.."
 TEST_NAME=bench_tools
 OUT=$(mktemp /tmp/hbpf-bench-test.XXXXXX)
-trap 'rm -f "$OUT"' EXIT
 
 fail() {
 	echo "FAIL $TEST_NAME: $*"
 	exit 1
 }
 
-labs_now() {
-	ip netns list 2>/dev/null | grep -c "^b[hk]\|^hb" || true
+# run TOOL ARGS...: run a bench script, its output in $MSG, its pid added to PIDS.
+# A script's lab prefix carries its pid (hb/bh/bk and five digits), so what it
+# leaves behind is told apart from the labs others build on this machine.
+PIDS=""
+MSG=$(mktemp /tmp/hbpf-bench-test.XXXXXX)
+trap 'rm -f "$OUT" "$MSG"' EXIT
+run() {
+	local tool=$1 pid
+	shift
+	bash "tools/bench/$tool" "$@" >"$MSG" 2>&1 &
+	pid=$!
+	PIDS="$PIDS $pid"
+	wait "$pid"
 }
 
-before=$(labs_now)
+# Labs (network namespaces) and keepalived processes of our runs still there.
+leftovers() {
+	local pid d
+	for pid in $PIDS; do
+		d=$(printf '%05d' $((pid % 100000)))
+		ip netns list 2>/dev/null | awk -v d="$d" '$1 ~ "^(hb|bh|bk)" d { print $1 }'
+		pgrep -f "keepalived -n -l -D -G -f /tmp/bk$d" >/dev/null && echo "keepalived of bk$d"
+	done
+}
+
 # As make bench does: a client prober descheduled across the failover would
 # see no outage at all.
 export BENCH_CLIENT_SCHED="chrt -f 90"
@@ -29,20 +48,22 @@ export BENCH_CLIENT_SCHED="chrt -f 90"
 # Bad input: a precise error, nothing built.
 for args in "outage nodes 2 $OUT" "outage node 0 $OUT" "outage node x $OUT" "stability" "frob"; do
 	# shellcheck disable=SC2086
-	msg=$(bash tools/bench/hbpf.sh $args 2>&1) && fail "hbpf.sh $args was accepted"
-	echo "$msg" | grep -q "^hbpf.sh: \|^bench: " || fail "hbpf.sh $args: no error message ($msg)"
+	run hbpf.sh $args && fail "hbpf.sh $args was accepted"
+	grep -q "^hbpf.sh: \|^bench: " "$MSG" || fail "hbpf.sh $args: no error message ($(cat "$MSG"))"
 done
 for args in "outage slow node 2 $OUT" "outage fast nodes 2 $OUT" "outage fast node 0 $OUT"; do
 	# shellcheck disable=SC2086
-	msg=$(bash tools/bench/keepalived.sh $args 2>&1) && fail "keepalived.sh $args was accepted"
-	[ -n "$msg" ] || fail "keepalived.sh $args: no error message"
+	run keepalived.sh $args && fail "keepalived.sh $args was accepted"
+	[ -s "$MSG" ] || fail "keepalived.sh $args: no error message"
 done
-[ "$(labs_now)" = "$before" ] || fail "a refused call left a lab behind"
+[ -z "$(leftovers)" ] || fail "a refused call left something behind: $(leftovers)"
 [ -s "$OUT" ] && fail "a refused call wrote results"
 
-bash tools/bench/hbpf.sh outage node 2 "$OUT" 2>/dev/null || fail "hbpf.sh outage node 2 failed"
-bash tools/bench/keepalived.sh outage fast move 2 "$OUT" >/dev/null 2>&1 ||
-	fail "keepalived.sh outage fast move 2 failed"
+# Its error message and the lab's logs go to stderr: shown when it fails.
+run hbpf.sh outage node 2 "$OUT" ||
+	fail "hbpf.sh outage node 2 failed: $(grep -v ' Killed ' "$MSG" | tail -n 60)"
+run keepalived.sh outage fast move 2 "$OUT" ||
+	fail "keepalived.sh outage fast move 2 failed: $(grep -v ' Killed ' "$MSG" | tail -n 60)"
 
 n=$(grep -c '^tool=hbpf scenario=node trial=[12] outage_ms=[0-9.]* dual=0 vip_nodes=1 answers=n[01],n[01]$' "$OUT")
 [ "$n" = 2 ] || fail "expected 2 hbpf node lines, got $n: $(cat "$OUT")"
@@ -57,6 +78,5 @@ awk '/^tool=hbpf scenario=|^tool=keepalived-fast scenario=/ {
 	if (v <= 0 || v > 1000) { print "implausible outage: " $0; bad = 1 }
 } END { exit bad }' "$OUT" || fail "implausible figures: $(cat "$OUT")"
 
-[ "$(labs_now)" = "$before" ] || fail "a lab was left behind: $(ip netns list)"
-pgrep -f "keepalived -n -l -D -G -f /tmp/bk" >/dev/null && fail "keepalived left running"
+[ -z "$(leftovers)" ] || fail "left behind: $(leftovers)"
 echo "PASS $TEST_NAME"

@@ -57,7 +57,7 @@ mkdir -p "$O/tests/e2e"
 gcc -std=gnu11 -O2 -g -Wall -Wextra -Wformat=2 -Wshadow -Wstrict-prototypes \
 	-Wmissing-prototypes -Werror -D_GNU_SOURCE -Iinclude -Iuser -I"$O" \
 	$(pkg-config --cflags libnl-3.0 libnl-route-3.0) \
-	tests/e2e/nlgarp_drv.c user/netlink.c user/garp.c user/proc.c user/log.c \
+	tests/e2e/nlgarp_drv.c user/netlink.c user/garp.c user/ethtool.c user/proc.c user/log.c \
 	-lnl-route-3 -lnl-3 -lbpf -lelf -lz -o "$DRV"
 DRV=$(realpath "$DRV")
 
@@ -110,6 +110,31 @@ check "vips gone: $(addrs)" test "$(addrs)" = "198.18.1.1/24 "
 check "vip absent after del" test "$(ina "$DRV" vippresent v0 198.18.1.100)" = 0
 check "vip del again is a no-op" test "$(ina "$DRV" vipdel v0 198.18.1.100)" = rc=0
 
+# --- unicast filter -------------------------------------------------------------
+VM1=02:00:c6:12:01:64
+VM2=02:00:c6:12:01:65
+# The unicast entries "bridge fdb show dev v0 self" lists (multicast ones have
+# bit 0 of the first octet set), sorted, on one line.
+fdb_uc() {
+	ip netns exec "$A" bridge fdb show dev v0 self |
+		awk '$1 ~ /^[0-9a-f][02468ace]:/ { print $1 }' | sort | tr '\n' ' '
+}
+promisc() { ip -n "$A" -d link show dev v0 | sed -n 's/.*promiscuity \([0-9]*\).*/\1/p'; }
+check "uc list empty" test -z "$(ina "$DRV" uc v0 list)"
+check "uc add" test "$(ina "$DRV" uc v0 add $VM1)" = rc=0
+check "uc add again is a no-op" test "$(ina "$DRV" uc v0 add $VM1)" = rc=0
+check "uc add another" test "$(ina "$DRV" uc v0 add $VM2)" = rc=0
+check "bridge fdb shows both: $(fdb_uc)" test "$(fdb_uc)" = "$VM1 $VM2 "
+check "uc list shows both" test "$(ina "$DRV" uc v0 list | sort | tr '\n' ' ')" = "$VM1 $VM2 "
+# veth has no IFF_UNICAST_FLT: a unicast list makes the kernel run it promiscuous.
+check "veth without a filter runs promiscuous ($(promisc))" test "$(promisc)" = 1
+check "uc del" test "$(ina "$DRV" uc v0 del $VM1)" = rc=0
+check "uc del again is a no-op" test "$(ina "$DRV" uc v0 del $VM1)" = rc=0
+check "bridge fdb shows the other: $(fdb_uc)" test "$(fdb_uc)" = "$VM2 "
+check "uc del the last" test "$(ina "$DRV" uc v0 del $VM2)" = rc=0
+check "list empty again: $(fdb_uc)" test -z "$(fdb_uc)"
+check "promiscuous no more ($(promisc))" test "$(promisc)" = 0
+
 # --- link monitor ---------------------------------------------------------------
 ina "$DRV" mon v0 5000 >"$TMP/mon.out" 2>"$TMP/mon.err" &
 mpid=$!
@@ -137,10 +162,11 @@ VMAC=02:00:c6:12:01:64
 WANT=ffffffffffff0200c612016408060001080006040001\
 0200c6120164c6120164000000000000c6120164
 
-# capture FILTER NAME [SECONDS]: tcpdump on B:v1 for one frame; wait until it listens
+# capture FILTER NAME [SECONDS [COUNT]]: tcpdump on B:v1 for COUNT (1) frames;
+# wait until it listens
 capture() {
 	rm -f "$TMP/$2.out" "$TMP/$2.err"
-	timeout "${3:-5}" ip netns exec "$B" tcpdump -i v1 -nn -l -xx -c 1 "$1" \
+	timeout "${3:-5}" ip netns exec "$B" tcpdump -i v1 -nn -l -xx -c "${4:-1}" "$1" \
 		>"$TMP/$2.out" 2>"$TMP/$2.err" &
 	CPID=$!
 	PIDS="$PIDS $CPID"
@@ -179,6 +205,21 @@ out=$(ina "$DRV" garp v0 $VIP $VMAC tx 1 2>&1)
 check "live frames, peer GRO on: $out" has "$out" 'rc=0 mode=live live=1 packet=0'
 frame live
 check "live frame arrived" test "$FRAME" = "$RAW"
+
+# A burst: three VIPs, one counter read before and after all three.
+gro on
+capture "ether[38:2] = 0xc612" burst 5 3
+out=$(ina "$DRV" garp v0 198.18.1.100,198.18.1.101,198.18.1.102 $VMAC tx 1 2>&1)
+check "burst of 3, peer GRO on: $(echo "$out" | tail -1)" has "$out" 'rc=0 mode=live live=3 packet=0'
+wait "$CPID" 2>/dev/null || true
+check "  3 frames arrived" test "$(grep -c '^[0-9]' "$TMP/burst.out")" = 3
+gro off
+capture arp burstdrop 5 3
+out=$(ina "$DRV" garp v0 198.18.1.100,198.18.1.101,198.18.1.102 $VMAC tx 1 2>&1)
+check "burst of 3, peer GRO off: all 3 again by AF_PACKET: $(echo "$out" | tail -1)" \
+	has "$out" 'rc=0 mode=packet live=3 packet=3'
+wait "$CPID" 2>/dev/null || true
+check "  3 announcements arrived" test "$(grep -c '^[0-9]' "$TMP/burstdrop.out")" = 3
 
 gro off
 capture arp drop

@@ -22,7 +22,7 @@ STRESS=""
 e2e_up
 trap 'kill -9 $STRESS 2>/dev/null; e2e_down' EXIT
 for n in 0 1; do
-	kill "$(cat "$RUN/resp$n.pid")" 2>/dev/null
+	stop_wait "$(cat "$RUN/resp$n.pid")" || fail "the responder on n$n does not exit"
 	# shellcheck disable=SC2086
 	(exec "$LAB" exec "$PREFIX" "n$n" $DL "$RESPONDER" -n "n$n" -p 7 >>"$RUN/resp$n.log" 2>&1) &
 	echo $! >"$RUN/resp$n.pid"

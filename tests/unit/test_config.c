@@ -214,6 +214,7 @@ static void test_defaults(void **state)
 	assert_int_equal(cfg->nnodes, 1);
 	assert_int_equal(cfg->nodes[0].id, 15);
 	assert_int_equal(cfg->nsets, 0);
+	assert_int_equal(cfg->xdp_mode, HBPF_XDP_AUTO);
 }
 
 /* CRLF line ends, no final newline, a 1024-byte line, "{" glued to the name. */
@@ -619,6 +620,34 @@ static void run_bad(const char *text, const char *expect)
 	ret = hbpf_config_parse("t.conf", t, (size_t)n, cfg, err, sizeof(err));
 	if (ret != -EINVAL || strcmp(err, expect))
 		fail_msg("input:\n%s\nexpected: %s\ngot (%d): %s", buf, expect, ret, err);
+}
+
+/* xdp-mode: each value, and what is refused. */
+static void test_xdp_mode(void **state)
+{
+	static const struct {
+		const char *word;
+		int mode;
+	} ok[] = {{"auto", HBPF_XDP_AUTO},
+		  {"native", HBPF_XDP_NATIVE},
+		  {"generic", HBPF_XDP_GENERIC}};
+	char text[512], err[256];
+	int n;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		n = snprintf(text, sizeof(text), PRO "xdp-mode %s\n" NODES, ok[i].word);
+		assert_int_equal(
+			hbpf_config_parse("t.conf", text, (size_t)n, cfg, err, sizeof(err)), 0);
+		assert_int_equal(cfg->xdp_mode, ok[i].mode);
+	}
+	run_bad("xdp-mode fast\n",
+		"t.conf:3: xdp-mode: \"fast\" is not one of auto, native, generic");
+	run_bad("xdp-mode Native\n",
+		"t.conf:3: xdp-mode: \"Native\" is not one of auto, native, generic");
+	run_bad("xdp-mode\n", "t.conf:3: xdp-mode: expected \"xdp-mode auto|native|generic\"");
+	run_bad("xdp-mode auto generic\n",
+		"t.conf:3: xdp-mode: expected \"xdp-mode auto|native|generic\"");
 }
 
 static void test_bad_inputs(void **state)
@@ -1126,6 +1155,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_full_config),
 		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_xdp_mode),
 		cmocka_unit_test(test_edges),
 		cmocka_unit_test(test_bad_inputs),
 		cmocka_unit_test(test_bad_bytes),

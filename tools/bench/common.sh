@@ -174,6 +174,21 @@ bench_probe_start() {
 		>"$1" 2>>"$RUN/prober.log" &
 	PROBER_PID=$!
 	bench_track "$PROBER_PID"
+	bench_prober_running "$PROBER_PID" || bench_die "the prober did not start"
+}
+
+# bench_prober_running PID: wait (at most 5 s) until PID, started through lab.sh
+# exec (which execs on), is the prober itself.  A failure injected before
+# that, on a loaded host, happens before the first probe: the client sees no
+# outage at all.
+bench_prober_running() {
+	local until=$(($(bench_now_ms) + 5000)) comm
+	while [ "$(bench_now_ms)" -lt "$until" ]; do
+		comm=$(cat "/proc/$1/comm" 2>/dev/null) || return 1
+		[ "$comm" = hbpf-prober ] && return 0
+		sleep 0.005
+	done
+	return 1
 }
 
 # bench_probe_wait: wait for a prober started with a duration to finish.

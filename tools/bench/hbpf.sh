@@ -91,14 +91,23 @@ start_responder() {
 	echo $! >"$RUN/resp$n.pid"
 }
 
-# Replace the daemonized responders of e2e_up by ones under $SCHED.
+# Replace the daemonized responders of e2e_up by ones under $SCHED, each
+# once the old one is gone (its port free), and make sure the new ones run.
 respawn_responders() {
 	local n
 	for n in 0 1; do
-		kill "$(cat "$RUN/resp$n.pid")" 2>/dev/null || true
+		stop_wait "$(cat "$RUN/resp$n.pid")" || die "the responder on n$n does not exit"
 		start_responder "$n"
 	done
 	sleep 0.2
+	for n in 0 1; do
+		responder_runs "$n"
+	done
+}
+
+responder_runs() {
+	kill -0 "$(cat "$RUN/resp$1.pid")" 2>/dev/null ||
+		die "the responder on n$1 exited: $(tail -n 3 "$RUN/resp$1.log")"
 }
 
 # A node that died comes back as after a reboot: nothing pinned survives,
@@ -110,7 +119,10 @@ revive() {
 	lab_exec "n$n" ip -4 addr del "$VIP/24" dev pub0 2>/dev/null || true
 	"$LAB" restore "$PREFIX" "n$n"
 	start_node "$n"
+	stop_wait "$(cat "$RUN/resp$n.pid")" KILL || die "the responder on n$n does not exit"
 	start_responder "$n"
+	sleep 0.2
+	responder_runs "$n"
 }
 
 # The survivor's timeline of the last takeover, from its log (hbpfd prints
@@ -159,6 +171,7 @@ outage() {
 		"$LAB" exec "$PREFIX" c $SCHED "$PROBER" -q -t "$VIP:7" -d "$dur" \
 			>"$RUN/probe.out" 2>&1 &
 		PROBER_PID=$!
+		bench_prober_running "$PROBER_PID" || die "trial $t: the prober did not start"
 		# Some service first, then a random phase of the heartbeat interval.
 		bench_sleep_random 0.2 0.001
 		case "$scen" in
@@ -176,8 +189,11 @@ outage() {
 		echo "tool=hbpf scenario=$scen trial=$t outage_ms=$(kv "$RUN/probe.out" outage_ms)" \
 			"dual=$(kv "$RUN/probe.out" dual) vip_nodes=$(vip_nodes)" \
 			"answers=$(kv "$RUN/probe.out" sequence)" >>"$out"
-		[ "$scen" = node ] && tail -n +"$((mark + 1))" "$RUN/n$s.log" >"$RUN/tl.log" &&
-			breakdown "$t" "$RUN/tl.log" >>"$out"
+		if [ "$scen" = node ]; then
+			tail -n +"$((mark + 1))" "$RUN/n$s.log" >"$RUN/tl.log"
+			breakdown "$t" "$RUN/tl.log" >>"$out" ||
+				die "trial $t: no kernel takeover in n$s's log since the trial began"
+		fi
 		case "$scen" in
 		node)
 			eval "wait \$DPID$o" 2>/dev/null || true
