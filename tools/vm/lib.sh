@@ -81,15 +81,23 @@ vm_payload() {
 		vm_die "mkfs.ext4 of the payload failed"
 }
 
-# vm_stage_tests STAGE: the BPF test binaries of $O under /usr/lib/hbpf-vm/tests.
+# vm_stage_tests STAGE: the BPF test binaries of $O under
+# /usr/lib/hbpf-vm/tests (their names in its file "list"), with the BPF
+# objects some of them load from beside themselves (refused.bpf.o).
 vm_stage_tests() {
 	local d="$1/root/usr/lib/hbpf-vm/tests" t n=0
 	mkdir -p "$d"
-	for t in "$O"/tests/bpf/test_*; do
-		case "$t" in *.d | *.o) continue ;; esac
-		[ -x "$t" ] || continue
-		install -m 0755 "$t" "$d/"
-		n=$((n + 1))
+	for t in "$O"/tests/bpf/*; do
+		case "$t" in
+		*.bpf.o) install -m 0644 "$t" "$d/" ;;
+		*.d | *.o) ;;
+		*/test_*)
+			[ -x "$t" ] || continue
+			install -m 0755 "$t" "$d/"
+			echo "${t##*/}" >>"$d/list"
+			n=$((n + 1))
+			;;
+		esac
 	done
 	[ "$n" -gt 0 ] || vm_die "no BPF test binaries in $O/tests/bpf (build first: make O=$O)"
 }
@@ -386,23 +394,29 @@ set web {
 EOF
 }
 
-# vm_prober MS OUT [args]: the client's prober against the VIP (5 ms probes,
-# 500 ms reply window: an emulated node answers in ~1 ms, but may be
-# descheduled), its key=value summary to OUT.
+# vm_prober MS OUT: the client's prober against the VIP (5 ms probes, 500 ms
+# reply window: an emulated node answers in ~1 ms, but may be descheduled),
+# its key=value summary to OUT.  At SCHED_FIFO 90, as in make bench: the
+# client's own starvation on a busy host must not count as an outage.
 vm_prober() {
-	local ms=$1 out=$2
-	shift 2
-	ip netns exec "$VM_CL" "$O/tools/hbpf-prober" -q -t "$VM_VIP:7" -d "$ms" \
-		-i "${VM_PROBE_US:-5000}" -w 500 "$@" >"$out" 2>&1
+	ip netns exec "$VM_CL" chrt -f 90 "$O/tools/hbpf-prober" -q -t "$VM_VIP:7" -d "$1" \
+		-i "${VM_PROBE_US:-5000}" -w 500 >"$2" 2>&1
 }
 
 # vm_prober_bg MS OUT: the prober in the background; VM_PROBER_PID is the
-# prober itself (ip netns exec execs it), so that a SIGTERM ends it early
-# with its summary.
+# prober itself (ip netns exec and chrt exec it), so that a SIGTERM ends it
+# early with its summary.  VM_PROBER_T0: when it started (vm_now_ms).
 vm_prober_bg() {
-	ip netns exec "$VM_CL" "$O/tools/hbpf-prober" -q -t "$VM_VIP:7" -d "$1" \
+	VM_PROBER_T0=$(vm_now_ms)
+	ip netns exec "$VM_CL" chrt -f 90 "$O/tools/hbpf-prober" -q -t "$VM_VIP:7" -d "$1" \
 		-i "${VM_PROBE_US:-5000}" -w 500 >"$2" 2>&1 &
 	VM_PROBER_PID=$!
+}
+
+# vm_load: the host's load average over the last minute (context for
+# timings: other users of the machine slow the emulated nodes down).
+vm_load() {
+	cut -d' ' -f1 /proc/loadavg
 }
 
 # vm_kv FILE KEY: a value from a prober summary.
@@ -418,7 +432,7 @@ vm_kv() {
 vm_run_bpftests() {
 	local out=$1 g t rc=0 pids=""
 	shift
-	ls "$VM_RUN/stage/root/usr/lib/hbpf-vm/tests" >"$VM_RUN/bpfq"
+	cp "$VM_RUN/stage/root/usr/lib/hbpf-vm/tests/list" "$VM_RUN/bpfq"
 	for g in "$@"; do
 		bpf_worker "$g" &
 		pids="$pids $!"
@@ -430,7 +444,7 @@ vm_run_bpftests() {
 	while read -r t; do
 		cat "$VM_RUN/bpf.$t.out" >>"$out" 2>/dev/null
 		[ -f "$VM_RUN/bpf.$t.ok" ] || rc=1
-	done < <(ls "$VM_RUN/stage/root/usr/lib/hbpf-vm/tests")
+	done <"$VM_RUN/stage/root/usr/lib/hbpf-vm/tests/list"
 	awk '
 		/^\[==========\] [0-9]+ test\(s\) run\./ { n += $2 }
 		/^\[  PASSED  \] [0-9]+ test/ { p += $4 }
