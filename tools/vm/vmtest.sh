@@ -35,6 +35,7 @@ set -eu
 
 T0=$(vm_now_ms)
 FAILS=0
+DEATHS_DONE=0
 SUMMARY=()
 
 # check OK|FAIL TEXT: one line of the summary; a FAIL fails the run.
