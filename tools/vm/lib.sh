@@ -15,7 +15,7 @@ VM_DIR="$VM_TOP/tools/vm"
 : "${O:=build}"
 O=$(mkdir -p "$O" && cd "$O" && pwd)
 : "${VM_CACHE:=$O/vm}"
-: "${VM_MEM:=768}"
+: "${VM_MEM:=512}"
 : "${VM_BOOT_TIMEOUT:=300}"
 VM_PREFIX="hv$(printf '%05d' $(($$ % 100000)))"
 VM_PIDS=""
@@ -44,6 +44,18 @@ vm_setup() {
 	VM_RUN=$(mktemp -d "/tmp/${VM_PREFIX}.XXXXXX")
 	trap vm_cleanup EXIT
 	trap 'exit 130' INT TERM
+	# The host's view, once a second: a stall of the emulated nodes shows
+	# here as runnable (r) or blocked (b) processes and IO wait (wa).
+	vmstat -n -t 1 >"$VM_RUN/vmstat.log" 2>&1 &
+	VM_PIDS="$VM_PIDS $!"
+}
+
+# vm_vmstat FROM_MS TO_MS: the host's vmstat lines of that window (epoch ms).
+vm_vmstat() {
+	local s e
+	s=$(date -u -d "@$(($1 / 1000))" '+%F %T')
+	e=$(date -u -d "@$(($2 / 1000 + 1))" '+%F %T')
+	awk -v s="$s" -v e="$e" '{ t = $(NF - 1) " " $NF } t >= s && t <= e' "$VM_RUN/vmstat.log"
 }
 
 vm_cleanup() {
@@ -127,6 +139,10 @@ vm_get() {
 }
 
 # vm_qemu_args NAME: QEMU's command line for guest NAME (one word per line).
+# mem-lock: this host keeps little page cache (its reclaim evicts cold file
+# pages: vmstat shows constant reads and IO wait with 23 GB free), and a QEMU
+# whose own code was evicted stalls on page faults for seconds, which no real
+# machine does; locked, a guest's memory and QEMU's mappings stay resident.
 vm_qemu_args() {
 	local name=$1 nics i=0 nic tap mac model opts host
 	nics=$(vm_get "$name" nics)
@@ -148,6 +164,8 @@ $VM_MEM
 -display
 none
 -no-reboot
+-overcommit
+mem-lock=on
 -kernel
 $VM_KERNEL
 -initrd

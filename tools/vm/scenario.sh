@@ -125,6 +125,16 @@ probe_text() {
 		"dual $(vm_kv "$1" dual)"
 }
 
+# host_during PROBE_FILE: the host's vmstat over the longest gap of the
+# prober run that began at VM_PROBER_T0.
+host_during() {
+	local s
+	s=$(awk -v t="$VM_PROBER_T0" -v o="$(vm_kv "$1" outage_start_ms)" 'BEGIN { printf "%d", t + o }')
+	echo "    host vmstat over the gap (r b swpd free buff cache si so bi bo in cs us sy id wa st):"
+	vm_vmstat "$s" $((s + $(awk -v o="$(vm_kv "$1" outage_ms)" 'BEGIN { printf "%d", o }'))) |
+		sed 's/^/    /'
+}
+
 # vip_diag GUEST: what the client resolved the VIP to, and the unicast
 # addresses GUEST's public NIC accepts (its "self" fdb entries: what QEMU's
 # virtio-net filter lets through).
@@ -192,7 +202,7 @@ bad_samples() {
 }
 
 phase_death() {
-	local i=$1 own surv f joined bad w kill_ms early
+	local i=$1 own surv f joined bad w kill_ms early logoff
 	own=$(owner)
 	if [ -z "$own" ]; then
 		check FAIL "d$i. no single owner before the node death (n0: $(sets_line n0), n1: $(sets_line n1))"
@@ -220,12 +230,14 @@ phase_death() {
 		check FAIL "d$i. node death ($own's QEMU killed; want $own then $surv, outage <=" \
 			"$VM_OUTAGE_MAX_MS ms): $(probe_text "$f")$early; host load $(vm_load)"
 		vip_diag "$surv"
+		host_during "$f"
 	fi
 	OUTAGES="${OUTAGES:-}${OUTAGES:+ }$(vm_kv "$f" outage_ms)"
 
 	# The dead node reboots on its own disk (its held file says it had web)
 	# and must stay quiet while it boots and joins.
 	w="$VM_RUN/rejoin$i.probe"
+	logoff=$(stat -c %s "$VM_RUN/$own.hbpfd.log")
 	vm_start "$own"
 	vm_prober_bg $((VM_JOIN_TIMEOUT * 1000 + 20000)) "$w"
 	watch_rejoin "$own" "$surv" "$VM_RUN/rejoin$i.samples"
@@ -241,7 +253,15 @@ phase_death() {
 		daemon_log "$surv"
 		return 1
 	fi
-	local n quiet
+	local n quiet held
+	# Its disk survived: the held-set record written before the kill says it had web.
+	held=$(tail -c +$((logoff + 1)) "$VM_RUN/$own.hbpfd.log" |
+		grep -o '(web) held when this node stopped.*' | head -n 1)
+	if [ -n "$held" ]; then
+		check ok "d$i. $own's disk survived its death: hbpfd at boot: $held"
+	else
+		check FAIL "d$i. $own's hbpfd did not find web in its held-set record after the reboot"
+	fi
 	n=$(wc -l <"$VM_RUN/rejoin$i.samples")
 	quiet=$(awk '$2 == "down" { n++ } END { print n + 0 }' "$VM_RUN/rejoin$i.samples")
 	[ "$quiet" = 0 ] && quiet="" || quiet=" ($surv did not answer $quiet of them within 5 s)"
@@ -263,6 +283,7 @@ phase_death() {
 	else
 		check FAIL "d$i. the client while $own rejoined (want $surv alone, gaps <=" \
 			"$VM_OUTAGE_MAX_MS ms): $(probe_text "$w"); host load $(vm_load)"
+		host_during "$w"
 	fi
 	BOOTS="${BOOTS:-}${BOOTS:+ }$(vm_boot_ms "$own")"
 }
