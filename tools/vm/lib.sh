@@ -139,10 +139,6 @@ vm_get() {
 }
 
 # vm_qemu_args NAME: QEMU's command line for guest NAME (one word per line).
-# mem-lock: this host keeps little page cache (its reclaim evicts cold file
-# pages: vmstat shows constant reads and IO wait with 23 GB free), and a QEMU
-# whose own code was evicted stalls on page faults for seconds, which no real
-# machine does; locked, a guest's memory and QEMU's mappings stay resident.
 vm_qemu_args() {
 	local name=$1 nics i=0 nic tap mac model opts host
 	nics=$(vm_get "$name" nics)
@@ -164,8 +160,6 @@ $VM_MEM
 -display
 none
 -no-reboot
--overcommit
-mem-lock=on
 -kernel
 $VM_KERNEL
 -initrd

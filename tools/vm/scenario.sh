@@ -126,13 +126,21 @@ probe_text() {
 }
 
 # host_during PROBE_FILE: the host's vmstat over the longest gap of the
-# prober run that began at VM_PROBER_T0.
+# prober run that began at VM_PROBER_T0, and whether the host was saturated
+# then (more runnable processes than twice its CPUs, no idle time): two
+# emulated nodes need the two CPUs of this machine, and other users of it
+# starve them.
 host_during() {
-	local s
-	s=$(awk -v t="$VM_PROBER_T0" -v o="$(vm_kv "$1" outage_start_ms)" 'BEGIN { printf "%d", t + o }')
+	local s e
+	s=$(awk -v t="$VM_PROBER_T0" -v o="$(vm_kv "$1" outage_start_ms)" 'BEGIN { printf "%.0f", t + o }')
+	e=$((s + $(awk -v o="$(vm_kv "$1" outage_ms)" 'BEGIN { printf "%.0f", o }')))
+	vm_vmstat "$s" "$e" >"$VM_RUN/gap.vmstat"
 	echo "    host vmstat over the gap (r b swpd free buff cache si so bi bo in cs us sy id wa st):"
-	vm_vmstat "$s" $((s + $(awk -v o="$(vm_kv "$1" outage_ms)" 'BEGIN { printf "%d", o }'))) |
-		sed 's/^/    /'
+	sed 's/^/    /' "$VM_RUN/gap.vmstat"
+	awk -v cpus="$(nproc)" '{ if ($1 > r) r = $1; if (n++ == 0 || $15 < id) id = $15 }
+		END { if (n && r > 2 * cpus && id == 0)
+			printf "    the host was saturated: up to %d runnable on %d CPUs, no idle time\n", r, cpus }' \
+		"$VM_RUN/gap.vmstat"
 }
 
 # vip_diag GUEST: what the client resolved the VIP to, and the unicast

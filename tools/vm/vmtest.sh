@@ -87,9 +87,7 @@ for l in "${SUMMARY[@]}"; do
 	echo "  $l"
 done
 echo "  total run time: $((($(vm_now_ms) - T0) / 1000)) s"
-if [ "$FAILS" -gt 0 ]; then
-	echo "vmtest: $FAILS check(s) failed; logs of the run: $VM_RUN (kept)"
-	VM_KEEP=1
-	exit 1
-fi
-echo "vmtest: all checks passed"
+[ "$FAILS" -gt 0 ] && echo "vmtest: the logs of the run stay in $VM_RUN"
+# The plain closing line CI reads: ok checks passed, FAIL ones failed.
+echo "vmtest: $(printf '%s\n' "${SUMMARY[@]}" | grep -c '^ok ') passed, $FAILS failed"
+[ "$FAILS" = 0 ]
