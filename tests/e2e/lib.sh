@@ -359,3 +359,16 @@ on_node() {
 	shift
 	nsenter -t "$pid" -m -n "$@"
 }
+
+# drop_public_heartbeats PORT...: the switch drops heartbeats arriving on
+# these ports (bpf/lab_pass.bpf.c, lab_hbdrop on their tc ingress), so only
+# the private link carries them, without a carrier change and without
+# touching the clients' traffic.
+drop_public_heartbeats() {
+	local p
+	for p in "$@"; do
+		lab_exec sw tc qdisc add dev "$p" clsact
+		lab_exec sw tc filter add dev "$p" ingress bpf direct-action \
+			obj "$O/bpf/lab_pass.bpf.o" sec tc || fail "cannot install the heartbeat filter"
+	done
+}
