@@ -199,6 +199,17 @@ bench: deps
 	$(Q)$(MAKE) --no-print-directory all $(O)/tests/bpf/test_hb
 	$(Q)O=$(O) bash tools/bench/run.sh
 
+# The VM suite (docs/VMTEST.md): two Debian 12 guests on the stock 6.1 kernel
+# under QEMU (TCG); the guest image is built once into VM_CACHE.
+VM_CACHE ?= $(O)/vm
+.PHONY: vmtest vm-image
+vmtest: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)O=$(O) VM_CACHE=$(VM_CACHE) bash tools/vm/vm.sh run
+
+vm-image:
+	$(Q)O=$(O) VM_CACHE=$(VM_CACHE) bash tools/vm/vm.sh image
+
 format:
 	$(Q)clang-format -i $$(git ls-files '*.c' '*.h')
 
