@@ -42,21 +42,21 @@ static __always_inline int gate_to_vmac(struct ethhdr *eth, const struct hbpf_if
 }
 
 /*
- * An ARP reply (or any ARP but a request) sent to a VMAC.  With Linux's
- * default arp_announce=0 the owner asks for a client's MAC from the VIP; tc
- * egress gives that request the VMAC as sender, so the client answers to
- * the VMAC.  The stack drops a frame to a MAC that is not the interface's
- * (PACKET_OTHERHOST), so an owned set's reply is handed over under the
- * interface's MAC (tc ingress fixes the packet type where the driver
- * classified the frame before XDP), and one to a set this node does not own
- * is dropped, as every other frame to a foreign VMAC is.
+ * A frame sent to a VMAC: handed to the stack under the interface's MAC when
+ * this node owns the set, dropped when it does not; any other destination
+ * passes.  This covers ARP replies too: with Linux's default arp_announce=0
+ * the owner asks for a client's MAC from the VIP, tc egress gives that
+ * request the VMAC as sender, and the client answers to the VMAC (tc ingress
+ * then fixes the packet type where the driver classified the frame before
+ * XDP: the stack drops a frame to a MAC that is not the interface's).
  */
-static __always_inline int gate_arp_to_vmac(struct ethhdr *eth, const struct hbpf_iface *ifc)
+static __always_inline int gate_vmac(struct ethhdr *eth, const struct hbpf_iface *ifc)
 {
 	struct hbpf_mac_key mkey;
 	struct hbpf_set *set;
 	__u32 *sid;
 
+	/* VMACs are unicast; group addresses never name a set. */
 	if (eth->h_dest[0] & 1)
 		return XDP_PASS;
 	__builtin_memset(&mkey, 0, sizeof(mkey));
@@ -86,7 +86,7 @@ static __always_inline int gate_arp(struct ethhdr *eth, void *end, const struct 
 		return XDP_PASS;
 	}
 	if (a->op != bpf_htons(ARPOP_REQUEST))
-		return gate_arp_to_vmac(eth, ifc);
+		return gate_vmac(eth, ifc);
 	set = vip_set(a->tpa, &s);
 	if (!set)
 		return XDP_PASS;
@@ -110,10 +110,9 @@ static __always_inline int gate_arp(struct ethhdr *eth, void *end, const struct 
 static __always_inline int gate(struct xdp_md *ctx, struct ethhdr *eth, void *end)
 {
 	__u32 ifindex = ctx->ingress_ifindex;
-	struct hbpf_mac_key mkey;
 	struct hbpf_iface *ifc;
 	struct hbpf_set *set;
-	__u32 s = 0, *sid;
+	__u32 s = 0;
 
 	ifc = bpf_map_lookup_elem(&ifaces, &ifindex);
 	if (!ifc || ifc->public != 1)
@@ -134,18 +133,7 @@ static __always_inline int gate(struct xdp_md *ctx, struct ethhdr *eth, void *en
 			return XDP_PASS;
 		}
 	}
-	/* VMACs are unicast; group addresses never name a set. */
-	if (eth->h_dest[0] & 1)
-		return XDP_PASS;
-	__builtin_memset(&mkey, 0, sizeof(mkey));
-	mac_copy(mkey.mac, eth->h_dest);
-	sid = bpf_map_lookup_elem(&vmacs, &mkey);
-	if (!sid)
-		return XDP_PASS;
-	set = get_set(*sid);
-	if (!set || !set->owned)
-		return xdp_drop(HBPF_DROP_VMAC_FOREIGN);
-	return gate_to_vmac(eth, ifc);
+	return gate_vmac(eth, ifc);
 }
 
 /* Build, in place, the gratuitous ARP request announcing vip at set's VMAC. */
@@ -238,7 +226,7 @@ static __always_inline int egress(struct __sk_buff *skb)
 #define PACKET_HOST 0
 #define PACKET_OTHERHOST 3
 
-/* An ARP frame the gate handed over from an owned VMAC (gate_arp_to_vmac):
+/* An ARP frame the gate handed over from an owned VMAC (gate_vmac):
  * its destination is now the interface's own MAC. */
 static __always_inline int ingress_arp(struct __sk_buff *skb)
 {

@@ -334,13 +334,6 @@ __noinline int sync_owned(struct xdp_md *ctx, const struct sync_args *a)
 			 * demoted by its own stale-daemon watchdog. */
 			if (set->owner == p && !a->stale)
 				set->owner = HBPF_NODE_NONE;
-			/* p gave up a set this node owns: it yielded to our
-			 * higher epoch (a healed partition, a flap).  While both
-			 * answered, the switch may have learnt the VMAC on p's
-			 * port, and clients that know the VMAC send nothing that
-			 * would teach it back: announce the set again. */
-			if (set->owned && (prev & bit))
-				set_reannounce(set, s, a->now);
 			continue;
 		}
 		ep = slot & HBPF_WIRE_EPOCH_MASK;
@@ -660,6 +653,12 @@ static __always_inline int hb_rx(struct xdp_md *ctx, const struct hbpf_cfg *cfg,
 
 		owned = (__u32)sync_owned(ctx, &sa);
 	}
+	/* p gave up sets it claimed: if this node owns them, p yielded to our
+	 * higher epoch (a healed partition, a flap).  While both answered, the
+	 * switch may have learnt the VMAC on p's port, and clients that know the
+	 * VMAC send nothing that would teach it back: announce them again. */
+	if (prev & carried & ~owned)
+		reannounce_owned(prev & carried & ~owned, now);
 	peer->owned = owned | (prev & ~carried);
 	dead = peer_daemon_dead(cfg, flags, age);
 	up = peer_liveness(peer, p, dead, now);

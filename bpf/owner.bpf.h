@@ -36,6 +36,27 @@ static __always_inline void set_reannounce(struct hbpf_set *set, __u32 s, __u64 
 	emit(HBPF_EV_STALE_ARP, 0, HBPF_NODE_NONE, s, set->epoch, 0, now);
 }
 
+/*
+ * set_reannounce for every set of mask this node owns.  A global function,
+ * verified once, outside the heartbeat path's per-set loop (where a branch
+ * per set multiplies the states the verifier walks).
+ */
+__noinline int reannounce_owned(__u32 mask, __u64 now)
+{
+	for (__u32 s = 0; s < HBPF_MAX_SETS; s++) {
+		struct hbpf_set *set;
+
+		if (!(mask >> s))
+			break;
+		if (!(mask & (1u << s)))
+			continue;
+		set = get_set(s);
+		if (set && set->owned)
+			set_reannounce(set, s, now);
+	}
+	return 0;
+}
+
 /* 1 when node a comes before node b in set's takeover priority. */
 static __always_inline int prio_before(const struct hbpf_set *set, __u32 a, __u32 b)
 {

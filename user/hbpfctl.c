@@ -639,9 +639,10 @@ static int link_tight(const struct hbpf_pinned *p, const struct hbpf_cfg *k, int
 	return 1;
 }
 
-/* "warning: link L to P: ..." for every link whose timers are too tight. */
-static int status_margins_text(const struct ctl *c, const struct hbpf_pinned *p,
-			       const struct hbpf_cfg *k, uint64_t now)
+/* Call fn for every link whose timers are too tight (link_tight). */
+static int for_tight_links(
+	const struct ctl *c, const struct hbpf_pinned *p, const struct hbpf_cfg *k, uint64_t now,
+	void (*fn)(void *arg, const char *link, const char *peer, const char *text), void *arg)
 {
 	char buf[320];
 
@@ -654,37 +655,27 @@ static int status_margins_text(const struct ctl *c, const struct hbpf_pinned *p,
 			if (ret < 0)
 				return map_err(p, "links", ret);
 			if (ret)
-				printf("warning: link %s to %s: %s\n", c->link[l], c->node[i], buf);
+				fn(arg, c->link[l], c->node[i], buf);
 		}
 	}
 	return 0;
 }
 
-static int status_margins_json(struct jw *w, const struct ctl *c, const struct hbpf_pinned *p,
-			       const struct hbpf_cfg *k, uint64_t now)
+static void tight_text(void *arg, const char *link, const char *peer, const char *text)
 {
-	char buf[320];
+	(void)arg;
+	printf("warning: link %s to %s: %s\n", link, peer, text);
+}
 
-	jw_open_arr(w, "timer_warnings");
-	for (int i = 0; i < HBPF_MAX_NODES; i++) {
-		if (i == k->self || !(k->nodes_mask & (1u << i)))
-			continue;
-		for (int l = 0; l < k->nlinks && l < HBPF_MAX_LINKS; l++) {
-			int ret = link_tight(p, k, i, l, now, buf, sizeof(buf));
+static void tight_json(void *arg, const char *link, const char *peer, const char *text)
+{
+	struct jw *w = arg;
 
-			if (ret < 0)
-				return map_err(p, "links", ret);
-			if (!ret)
-				continue;
-			jw_open_obj(w, NULL);
-			jw_str(w, "link", c->link[l]);
-			jw_str(w, "peer", c->node[i]);
-			jw_str(w, "text", buf);
-			jw_close_obj(w);
-		}
-	}
-	jw_close_arr(w);
-	return 0;
+	jw_open_obj(w, NULL);
+	jw_str(w, "link", link);
+	jw_str(w, "peer", peer);
+	jw_str(w, "text", text);
+	jw_close_obj(w);
 }
 
 static int status_text(const struct ctl *c, const struct hbpf_pinned *p, const struct hbpf_cfg *k,
@@ -725,7 +716,7 @@ static int status_text(const struct ctl *c, const struct hbpf_pinned *p, const s
 		printf("peer %s (%d): %s, last seen %s%s\n", c->node[i], i, st ? st : "invalid", a,
 		       pr.last_seen_ns ? " ago" : "");
 	}
-	ret = status_margins_text(c, p, k, now);
+	ret = for_tight_links(c, p, k, now, tight_text, NULL);
 	if (ret)
 		return ret;
 	for (int i = 0; i < HBPF_MAX_SETS; i++) {
@@ -814,9 +805,11 @@ static int status_json(const struct ctl *c, const struct hbpf_pinned *p, const s
 		peer_json(&w, c, i, &pr, now, 0);
 	}
 	jw_close_arr(&w);
-	ret = status_margins_json(&w, c, p, k, now);
+	jw_open_arr(&w, "timer_warnings");
+	ret = for_tight_links(c, p, k, now, tight_json, &w);
 	if (ret)
 		return ret;
+	jw_close_arr(&w);
 	jw_open_arr(&w, "sets");
 	for (int i = 0; i < HBPF_MAX_SETS; i++) {
 		struct hbpf_set s;

@@ -20,11 +20,8 @@ e2e_up
 # Heartbeats only on the private link (the switch drops them on the public
 # one, bpf/lab_pass.bpf.c), so one port leaving the private bridge silences
 # the pair without a carrier change and without touching the clients.
-for p in $PORTS; do
-	lab_exec sw tc qdisc add dev "$p" clsact
-	lab_exec sw tc filter add dev "$p" ingress bpf direct-action \
-		obj "$O/bpf/lab_pass.bpf.o" sec tc || fail "cannot install the heartbeat filter"
-done
+# shellcheck disable=SC2086 # two port names, split on purpose
+drop_public_heartbeats $PORTS
 sleep 0.2
 [ "$(kernel_owned 1 0)" = 0 ] || fail "n1 took the set while the private link still worked"
 

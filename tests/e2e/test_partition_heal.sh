@@ -30,11 +30,8 @@ grep -q "warning: set web: .*split the brain" "$RUN/n0.log" ||
 # network are dropped by the switch (bpf/lab_pass.bpf.c, lab_hbdrop) while
 # the private link still carries them, then n0's private port leaves the
 # private bridge in one step.  Clients still reach both nodes.
-for p in $PORTS; do
-	lab_exec sw tc qdisc add dev "$p" clsact
-	lab_exec sw tc filter add dev "$p" ingress bpf direct-action \
-		obj "$O/bpf/lab_pass.bpf.o" sec tc || fail "cannot install the heartbeat filter"
-done
+# shellcheck disable=SC2086 # two port names, split on purpose
+drop_public_heartbeats $PORTS
 sleep 0.2
 [ "$(kernel_owned 1 0)" = 0 ] || fail "n1 took the set while the private link still worked"
 lab_exec sw ip link set p-priv-n0 nomaster
