@@ -256,7 +256,6 @@ static void usable_tick(struct daemon *d, uint64_t now)
 
 #define MARGIN_FIRST_NS (2ull * 1000000000ull)	/* first look, after start */
 #define MARGIN_PERIOD_NS (5ull * 1000000000ull) /* then every so often */
-#define MARGIN_FRESH_NS (10ull * 1000000000ull) /* a link silent longer says nothing */
 
 /* Judge every link this node hears against the timers; log each change. */
 static void margin_tick(struct daemon *d, uint64_t now)
@@ -282,7 +281,7 @@ static void margin_tick(struct daemon *d, uint64_t now)
 			struct margin m;
 
 			if (bpf_map_lookup_elem(fd, &key, &lnk) || !lnk.rx || !lnk.echo_rx ||
-			    now - lnk.last_seen_ns > MARGIN_FRESH_NS)
+			    !margin_fresh(now, lnk.last_seen_ns))
 				continue;
 			margin_judge(interval, d->cfg.detect_mult, lnk.rtt_avg_ns, lnk.jitter_ns,
 				     &m);

@@ -612,8 +612,6 @@ static const char *daemon_state(const struct hbpf_local *l, const struct hbpf_cf
 	return "running";
 }
 
-#define MARGIN_FRESH_NS (10ull * 1000000000ull) /* as hbpfd: older samples say nothing */
-
 /*
  * The daemon's timer-margin verdict for the link from peer to this node, from
  * the links map (so it shows while the daemon hangs): 1 and the text in buf
@@ -629,7 +627,7 @@ static int link_tight(const struct hbpf_pinned *p, const struct hbpf_cfg *k, int
 
 	if (ret)
 		return ret;
-	if (!k->interval_ns || !lk.rx || !lk.echo_rx || now - lk.last_seen_ns > MARGIN_FRESH_NS)
+	if (!k->interval_ns || !lk.rx || !lk.echo_rx || !margin_fresh(now, lk.last_seen_ns))
 		return 0;
 	margin_judge(k->interval_ns, (uint32_t)(k->detect_ns / k->interval_ns), lk.rtt_avg_ns,
 		     lk.jitter_ns, &m);

@@ -214,7 +214,7 @@ static void failback_check(struct setrt *s, uint64_t now)
 		if (n == d->self)
 			return; /* we are the most preferred usable node */
 		since = node_usable_since(d, n);
-		if (!since || now - since < hold)
+		if (!since || since >= now || now - since < hold) /* a stamp after now: just back */
 			continue;
 		if (!s->dampened)
 			log_info("(%s) failback: %s is back and preferred (usable for %.3f s)",

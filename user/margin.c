@@ -22,6 +22,11 @@ void margin_judge(uint64_t interval_ns, uint32_t detect_mult, uint64_t rtt_avg_n
 	m->suggest_mult = mult > MARGIN_MAX_MULT ? MARGIN_MAX_MULT : (uint32_t)mult;
 }
 
+int margin_fresh(uint64_t now_ns, uint64_t last_seen_ns)
+{
+	return last_seen_ns >= now_ns || now_ns - last_seen_ns <= MARGIN_FRESH_NS;
+}
+
 int margin_format(const struct margin *m, uint64_t rtt_avg_ns, uint64_t jitter_ns, char *buf,
 		  size_t len)
 {

@@ -33,6 +33,14 @@ struct margin {
 void margin_judge(uint64_t interval_ns, uint32_t detect_mult, uint64_t rtt_avg_ns,
 		  uint64_t jitter_ns, struct margin *m);
 
+/*
+ * A link whose last packet is older than MARGIN_FRESH_NS says nothing about
+ * the timers.  The kernel may stamp last_seen_ns after the caller read its
+ * clock, so a stamp ahead of now is fresh, never "2^64 ns old".
+ */
+#define MARGIN_FRESH_NS (10ull * 1000000000ull)
+int margin_fresh(uint64_t now_ns, uint64_t last_seen_ns);
+
 /* One line for logs and status: "jitter 1.20 ms, rtt 0.30 ms: ...". */
 int margin_format(const struct margin *m, uint64_t rtt_avg_ns, uint64_t jitter_ns, char *buf,
 		  size_t len);

@@ -73,6 +73,16 @@ static void test_long_rtt_is_tight_and_suggestion_is_capped(void **state)
 	assert_int_equal(m.suggest_mult, 100);
 }
 
+/* A stamp the kernel wrote after the caller read its clock is fresh. */
+static void test_stamp_ahead_of_now_is_fresh(void **state)
+{
+	(void)state;
+	assert_true(margin_fresh(100 * MS, 100 * MS + 5));
+	assert_true(margin_fresh(100 * MS, 100 * MS));
+	assert_true(margin_fresh(MARGIN_FRESH_NS + 1, 1));
+	assert_false(margin_fresh(MARGIN_FRESH_NS + 2, 1));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -80,6 +90,7 @@ int main(void)
 		cmocka_unit_test(test_jittery_vm_link_at_defaults_is_tight),
 		cmocka_unit_test(test_half_of_detect_is_the_limit),
 		cmocka_unit_test(test_long_rtt_is_tight_and_suggestion_is_capped),
+		cmocka_unit_test(test_stamp_ahead_of_now_is_fresh),
 	};
 
 	return cmocka_run_group_tests_name("margin", tests, NULL, NULL);
