@@ -89,6 +89,7 @@ static struct fsm_start start_inputs(struct daemon *d, struct setrt *s, int resu
 }
 
 static void held_write(struct daemon *d);
+static void held_check(struct daemon *d);
 
 /*
  * This run did not take back a set held at the last stop (someone else
@@ -429,6 +430,7 @@ void claim_tick(struct daemon *d, uint64_t now)
 	int i;
 
 	tb_tick(d, now);
+	held_check(d);
 	if (d->stopping)
 		return;
 	if (!d->resumed && now >= d->claim_at_ns) {
@@ -455,12 +457,25 @@ void claim_tick(struct daemon *d, uint64_t now)
 	}
 }
 
+/* Never on the loop: the writer thread does the fsyncs (held.h). */
 static void held_write(struct daemon *d)
 {
-	int err = held_save(&d->cfg, d->held_path, d->held_mask, d->held_epochs);
+	if (d->held_w_ok)
+		held_writer_post(&d->held_w, d->held_mask, d->held_epochs);
+}
 
+/* The writer's failures (and its recovery) reach the log from the loop. */
+static void held_check(struct daemon *d)
+{
+	int err;
+
+	if (!d->held_w_ok || !held_writer_result(&d->held_w, &d->held_err_seen, &err))
+		return;
 	if (err)
-		log_warnx("cannot write the held-set record %s: %s", d->held_path, strerror(-err));
+		log_warnx("cannot write the held-set record %s: %s (retrying every %.0f s)",
+			  d->held_path, strerror(-err), HELD_RETRY_NS / 1e9);
+	else
+		log_info("held-set record %s written again", d->held_path);
 }
 
 void claim_state_changed(struct setrt *s, int old_state, int new_state)
@@ -512,6 +527,12 @@ int claim_open(struct daemon *d)
 	if (ret)
 		log_warnx("held-set record %s: %s; resuming nothing", d->held_path, err);
 	d->held_mask = mask;
+	ret = held_writer_start(&d->held_w, &d->cfg, d->held_path);
+	if (ret) {
+		log_warnx("held-set record: cannot start its writer: %s", strerror(-ret));
+		return ret;
+	}
+	d->held_w_ok = 1;
 	for (i = 0; i < d->cfg.nsets; i++) {
 		struct setrt *s = &d->sets[i];
 
@@ -548,8 +569,23 @@ int claim_open(struct daemon *d)
 	return 0;
 }
 
+#define HELD_FLUSH_NS (5000ull * 1000000ull) /* at exit, for the last record */
+
 void claim_close(struct daemon *d)
 {
+	int err;
+
 	if (d->tb.fd > 0)
 		tb_close(&d->tb);
+	if (!d->held_w_ok)
+		return;
+	d->held_w_ok = 0;
+	err = held_writer_stop(&d->held_w, HELD_FLUSH_NS);
+	if (err == -ETIMEDOUT)
+		log_warnx("held-set record %s: storage still blocked after %.0f s; exiting "
+			  "without the last record",
+			  d->held_path, HELD_FLUSH_NS / 1e9);
+	else if (err)
+		log_warnx("held-set record %s: the last record was not written: %s", d->held_path,
+			  strerror(-err));
 }

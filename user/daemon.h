@@ -13,6 +13,7 @@
 #include "dg.h"
 #include "fsm.h"
 #include "garp.h"
+#include "held.h"
 #include "loader.h"
 #include "loop.h"
 #include "netlink.h"
@@ -125,6 +126,9 @@ struct daemon {
 	char held_path[HBPF_PATH_MAX + HBPF_NAME_MAX + 8];
 	uint32_t held_mask; /* sets in the record */
 	uint32_t held_epochs[HBPF_MAX_SETS];
+	struct held_writer held_w; /* writes the record off the loop */
+	int held_w_ok;
+	uint64_t held_err_seen;
 	int stopping;	/* 1: releasing everything before exit */
 	int restarting; /* 1: exit keeping the sets */
 	int grace_open; /* 1: our predecessor's restart grace is still ours to end */

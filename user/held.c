@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <sys/stat.h>
 
@@ -144,6 +145,7 @@ int held_save(const struct hbpf_config *cfg, const char *path, uint32_t mask,
 	      const uint32_t epochs[HBPF_MAX_SETS])
 {
 	char tmp[HBPF_PATH_MAX + 16], text[HBPF_MAX_SETS * (HBPF_NAME_MAX + 24) + 128];
+	struct stat st;
 	size_t off;
 	int fd, dfd, i, err;
 
@@ -157,10 +159,13 @@ int held_save(const struct hbpf_config *cfg, const char *path, uint32_t mask,
 		if (mask & (1u << i))
 			off += (size_t)snprintf(text + off, sizeof(text) - off, "held %s %u\n",
 						cfg->sets[i].name, epochs[i]);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
 	if (fd < 0)
 		return -errno;
-	err = write_all(fd, text, off);
+	/* Something else in the way (a FIFO, a device): not ours to write to. */
+	err = fstat(fd, &st) ? -errno : S_ISREG(st.st_mode) ? 0 : -EINVAL;
+	if (!err)
+		err = write_all(fd, text, off);
 	if (!err && fsync(fd))
 		err = -errno;
 	close(fd);
@@ -177,4 +182,126 @@ int held_save(const struct hbpf_config *cfg, const char *path, uint32_t mask,
 		close(dfd);
 	}
 	return 0;
+}
+
+static void deadline_after(struct timespec *ts, uint64_t ns)
+{
+	clock_gettime(CLOCK_MONOTONIC, ts);
+	ns += (uint64_t)ts->tv_nsec;
+	ts->tv_sec += (time_t)(ns / 1000000000ull);
+	ts->tv_nsec = (long)(ns % 1000000000ull);
+}
+
+static void *writer_main(void *arg)
+{
+	struct held_writer *w = arg;
+	uint32_t mask, epochs[HBPF_MAX_SETS];
+	struct timespec ts;
+	uint64_t gen;
+	int err;
+
+	pthread_mutex_lock(&w->mu);
+	for (;;) {
+		while (!w->stop && w->posted == w->written)
+			pthread_cond_wait(&w->cv, &w->mu);
+		if (w->posted == w->written)
+			break; /* stopping, nothing left to write */
+		gen = w->posted;
+		mask = w->mask;
+		memcpy(epochs, w->epochs, sizeof(epochs));
+		pthread_mutex_unlock(&w->mu);
+		err = held_save(w->cfg, w->path, mask, epochs);
+		pthread_mutex_lock(&w->mu);
+		if (err != w->err) {
+			w->err = err;
+			w->err_gen++;
+		}
+		if (!err) {
+			w->written = gen;
+			pthread_cond_broadcast(&w->cv);
+			continue;
+		}
+		if (w->stop)
+			break; /* one attempt at exit; held_writer_stop reports it */
+		/* Storage failing: try again later (or as soon as a newer
+		 * record arrives), never in a tight loop. */
+		deadline_after(&ts, HELD_RETRY_NS);
+		while (!w->stop && w->posted == gen &&
+		       pthread_cond_timedwait(&w->cv, &w->mu, &ts) == 0)
+			;
+	}
+	w->started = 0;
+	pthread_cond_broadcast(&w->cv);
+	pthread_mutex_unlock(&w->mu);
+	return NULL;
+}
+
+int held_writer_start(struct held_writer *w, const struct hbpf_config *cfg, const char *path)
+{
+	pthread_condattr_t ca;
+	int err;
+
+	memset(w, 0, sizeof(*w));
+	if (snprintf(w->path, sizeof(w->path), "%s", path) >= (int)sizeof(w->path))
+		return -ENAMETOOLONG;
+	w->cfg = cfg;
+	pthread_mutex_init(&w->mu, NULL);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&w->cv, &ca);
+	pthread_condattr_destroy(&ca);
+	w->started = 1;
+	err = pthread_create(&w->th, NULL, writer_main, w);
+	if (err) {
+		w->started = 0;
+		pthread_cond_destroy(&w->cv);
+		pthread_mutex_destroy(&w->mu);
+		return -err;
+	}
+	return 0;
+}
+
+void held_writer_post(struct held_writer *w, uint32_t mask, const uint32_t epochs[HBPF_MAX_SETS])
+{
+	pthread_mutex_lock(&w->mu);
+	w->mask = mask;
+	memcpy(w->epochs, epochs, sizeof(w->epochs));
+	w->posted++;
+	pthread_cond_broadcast(&w->cv);
+	pthread_mutex_unlock(&w->mu);
+}
+
+int held_writer_result(struct held_writer *w, uint64_t *seen, int *err)
+{
+	int changed;
+
+	pthread_mutex_lock(&w->mu);
+	changed = w->err_gen != *seen;
+	*seen = w->err_gen;
+	*err = w->err;
+	pthread_mutex_unlock(&w->mu);
+	return changed;
+}
+
+int held_writer_stop(struct held_writer *w, uint64_t timeout_ns)
+{
+	struct timespec ts;
+	int ret = 0;
+
+	deadline_after(&ts, timeout_ns);
+	pthread_mutex_lock(&w->mu);
+	w->stop = 1;
+	pthread_cond_broadcast(&w->cv);
+	while (w->started && ret == 0)
+		ret = pthread_cond_timedwait(&w->cv, &w->mu, &ts);
+	if (w->started) {
+		/* Blocked in the storage: leave it; it ends with the process. */
+		pthread_mutex_unlock(&w->mu);
+		pthread_detach(w->th);
+		return -ETIMEDOUT;
+	}
+	ret = w->posted == w->written ? 0 : (w->err ? w->err : -EIO);
+	pthread_mutex_unlock(&w->mu);
+	pthread_join(w->th, NULL);
+	return ret;
 }

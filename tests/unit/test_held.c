@@ -12,7 +12,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
+#include <fcntl.h>
 #include <cmocka.h>
 
 #include <arpa/inet.h>
@@ -106,6 +108,110 @@ static void test_save_load(void **state)
 	free(c);
 }
 
+static uint64_t mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* Wait (bounded) for the writer's result to change; returns it. */
+static int next_result(struct held_writer *w, uint64_t *seen, uint64_t within_ms)
+{
+	uint64_t until = mono_ms() + within_ms;
+	int err;
+
+	while (!held_writer_result(w, seen, &err)) {
+		assert_true(mono_ms() < until);
+		usleep(10000);
+	}
+	return err;
+}
+
+/*
+ * Storage that blocks: the temporary file is a FIFO nobody reads, so the
+ * writer's open(2) hangs as on a hung disk.  Posting never waits for it;
+ * when the "storage" comes back (a reader opens the FIFO, fsync then fails
+ * on it and the writer removes it) the writer retries and the latest record
+ * posted reaches the disk.
+ */
+static void test_writer_never_blocks_the_poster(void **state)
+{
+	char dir[] = "/tmp/hbpf-held-XXXXXX", sub[300], path[256], tmp[300], err[128];
+	uint32_t mask, ep[HBPF_MAX_SETS] = {0}, got[HBPF_MAX_SETS];
+	static struct held_writer w;
+	struct hbpf_config *c;
+	uint64_t seen = 0, t0;
+	int rfd, last = -1;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(sub, sizeof(sub), "%s/state", dir);
+	assert_int_equal(mkdir(sub, 0755), 0);
+	c = load(sub);
+	assert_int_equal(held_path(c, "a", path, sizeof(path)), 0);
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	assert_int_equal(mkfifo(tmp, 0644), 0);
+	assert_int_equal(held_writer_start(&w, c, path), 0);
+	ep[0] = 7;
+	t0 = mono_ms();
+	held_writer_post(&w, 1u << 0, ep);
+	usleep(200000);
+	ep[1] = 9;
+	held_writer_post(&w, 3u, ep); /* replaces the one still waiting */
+	assert_true(mono_ms() - t0 < 400); /* 200 ms of it slept here */
+	assert_int_equal(access(path, F_OK), -1); /* nothing written yet */
+	/* The storage answers: the blocked attempt fails (not a regular
+	 * file), and the newer record waiting is written at once. */
+	rfd = open(tmp, O_RDONLY | O_NONBLOCK);
+	assert_true(rfd >= 0);
+	for (t0 = mono_ms(); seen < 2;) {
+		assert_true(mono_ms() - t0 < 3000);
+		last = next_result(&w, &seen, 3000);
+	}
+	close(rfd);
+	assert_int_equal(seen, 2); /* one failure, one recovery */
+	assert_int_equal(last, 0);
+	assert_int_equal(held_writer_stop(&w, 2000000000ull), 0);
+	assert_int_equal(held_load(c, path, &mask, got, err, sizeof(err)), 0);
+	assert_int_equal(mask, 3u);
+	assert_int_equal(got[0], 7);
+	assert_int_equal(got[1], 9);
+
+	/* At exit the wait is bounded: a writer still blocked is left behind. */
+	assert_int_equal(mkfifo(tmp, 0644), 0);
+	assert_int_equal(held_writer_start(&w, c, path), 0);
+	held_writer_post(&w, 0, ep);
+	usleep(50000);
+	t0 = mono_ms();
+	assert_int_equal(held_writer_stop(&w, 200000000ull), -ETIMEDOUT);
+	assert_true(mono_ms() - t0 < 1000);
+	/* Release it (it gives up: stopping) before w goes away. */
+	rfd = open(tmp, O_RDONLY | O_NONBLOCK);
+	assert_true(rfd >= 0);
+	for (t0 = mono_ms();;) {
+		int busy;
+
+		pthread_mutex_lock(&w.mu);
+		busy = w.started;
+		pthread_mutex_unlock(&w.mu);
+		if (!busy)
+			break;
+		assert_true(mono_ms() - t0 < 3000);
+		usleep(10000);
+	}
+	close(rfd);
+	usleep(10000); /* the detached thread returns after its last unlock */
+	assert_int_equal(held_load(c, path, &mask, got, err, sizeof(err)), 0);
+	assert_int_equal(mask, 3u); /* the earlier record stands */
+	unlink(tmp);
+	unlink(path);
+	rmdir(sub);
+	rmdir(dir);
+	free(c);
+}
+
 /* An IPv4 + ICMP echo reply as a raw socket returns it. */
 static size_t reply(uint8_t *buf, uint32_t src, uint8_t type, uint16_t ident, uint16_t seq)
 {
@@ -172,6 +278,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_parse),
 		cmocka_unit_test(test_save_load),
+		cmocka_unit_test(test_writer_never_blocks_the_poster),
 		cmocka_unit_test(test_tb_parse_reply),
 		cmocka_unit_test(test_tb_reachable),
 	};
