@@ -52,11 +52,11 @@ struct held_writer {
 	pthread_cond_t cv;
 	const struct hbpf_config *cfg;
 	char path[HBPF_PATH_MAX + HBPF_NAME_MAX + 8];
-	uint32_t mask;			/* the latest record posted */
+	uint32_t mask; /* the latest record posted */
 	uint32_t epochs[HBPF_MAX_SETS];
-	uint64_t posted, written;	/* generations: posted > written while one waits */
-	int err;			/* the last attempt's result, 0 or -errno */
-	uint64_t err_gen;		/* bumped whenever err changes */
+	uint64_t posted, written; /* generations: posted > written while one waits */
+	int err;		  /* the last attempt's result, 0 or -errno */
+	uint64_t err_gen;	  /* bumped whenever err changes */
 	int stop, started;
 };
 

@@ -159,8 +159,8 @@ static void test_writer_never_blocks_the_poster(void **state)
 	held_writer_post(&w, 1u << 0, ep);
 	usleep(200000);
 	ep[1] = 9;
-	held_writer_post(&w, 3u, ep); /* replaces the one still waiting */
-	assert_true(mono_ms() - t0 < 400); /* 200 ms of it slept here */
+	held_writer_post(&w, 3u, ep);		  /* replaces the one still waiting */
+	assert_true(mono_ms() - t0 < 400);	  /* 200 ms of it slept here */
 	assert_int_equal(access(path, F_OK), -1); /* nothing written yet */
 	/* The storage answers: the blocked attempt fails (not a regular
 	 * file), and the newer record waiting is written at once. */
