@@ -1,29 +1,31 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0-only
-# Install every Debian package the build, the tests and the demo need.
-# Idempotent: when all are present it only runs dpkg-query once.
+# Install the Debian packages named in each LIST file (one per line, "#"
+# comments), by default tools/packages: what the build, the tests and the
+# demo need.  The VM harness passes tools/vm/host-packages.
+# Idempotent: when all are present it only runs dpkg-query.
+# usage: deps.sh [LIST...]
 set -eu
+[ $# -gt 0 ] || set -- "$(dirname "$0")/packages"
 
-# libclang-rt-14-dev: clang's libFuzzer and sanitizer runtimes (make fuzz).
-# keepalived, stress-ng, iputils-arping: make bench (the comparison and its load).
-PKGS="clang libclang-rt-14-dev clang-format groff-base llvm bpftool libbpf-dev libelf-dev
-zlib1g-dev libnl-3-dev libnl-route-3-dev liburing-dev libcmocka-dev pkg-config make gcc libc6-dev
-iproute2 ethtool tcpdump procps util-linux e2fsprogs psmisc jq
-keepalived stress-ng iputils-arping"
+pkgs=""
+for f in "$@"; do
+	[ -r "$f" ] || { echo "deps: cannot read the package list $f" >&2; exit 1; }
+	pkgs="$pkgs $(sed -e 's/#.*//' "$f")"
+done
 
 missing=""
-for p in $PKGS; do
+for p in $pkgs; do
 	st=$(dpkg-query -W -f='${db:Status-Abbrev}' "$p" 2>/dev/null || true)
 	case "$st" in
 	ii*) ;;
 	*) missing="$missing $p" ;;
 	esac
 done
-
 [ -z "$missing" ] && exit 0
 
 if [ "$(id -u)" -ne 0 ]; then
-	echo "deps: missing packages:$missing (run 'make deps' as root)" >&2
+	echo "deps: missing packages:$missing (run as root)" >&2
 	exit 1
 fi
 echo "deps: installing$missing"

@@ -37,7 +37,7 @@ vm_now_ms() {
 # vm_setup: host packages, the cached image, the run directory and the trap.
 vm_setup() {
 	[ "$(id -u)" = 0 ] || vm_die "must run as root (QEMU taps, network namespaces)"
-	sh "$VM_DIR/deps.sh" || vm_die "cannot install the host packages"
+	sh "$VM_DIR/../deps.sh" "$VM_DIR/host-packages" || vm_die "cannot install the host packages"
 	sh "$VM_DIR/image.sh" "$VM_CACHE" || vm_die "cannot build the guest image"
 	# shellcheck disable=SC1091
 	. "$VM_CACHE/current.env"

@@ -65,7 +65,7 @@ cmd_boot() {
 
 case "${1:-}" in
 image)
-	sh "$VM_DIR/deps.sh"
+	sh "$VM_DIR/../deps.sh" "$VM_DIR/host-packages"
 	exec sh "$VM_DIR/image.sh" "$VM_CACHE"
 	;;
 bpftest) cmd_bpftest ;;
