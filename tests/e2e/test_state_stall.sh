@@ -29,6 +29,13 @@ blocked() { # the writer of n1 sits in open(2) on the FIFO
 	done
 	return 1
 }
+wait_blocked() { # WHAT: n1's writer reaches the FIFO within 1 s, else fail
+	local until=$(($(now_ms) + 1000))
+	until blocked; do
+		[ "$(now_ms)" -lt "$until" ] || fail "$1: n1's record writer is not blocked on the FIFO"
+		sleep 0.02
+	done
+}
 
 # (1)
 [ -d "$RUN/state" ] || fail "n0 wrote no record at start-up"
@@ -37,11 +44,7 @@ probe_bg 6000 "$RUN/probe.out"
 sleep 0.3
 ctl 0 move web n1 >/dev/null || fail "hbpfctl move failed"
 wait_owner web n1 3000 || fail "web did not move to n1"
-until=$(($(now_ms) + 1000))
-until blocked; do
-	[ "$(now_ms)" -lt "$until" ] || fail "n1's record writer is not blocked on the FIFO"
-	sleep 0.02
-done
+wait_blocked "(1)"
 # Demote time is 0.75 x the daemon deadline (375 ms here): hold 3 s.
 until=$(($(now_ms) + 3000))
 while [ "$(now_ms)" -lt "$until" ]; do
@@ -76,11 +79,7 @@ echo "   (2) the storage answered: n1's record lists web"
 mkfifo "$FIFO"
 ctl 1 move web n0 >/dev/null || fail "hbpfctl move back failed"
 wait_owner web n0 3000 || fail "(3) web did not move back to n0"
-until=$(($(now_ms) + 1000))
-until blocked; do
-	[ "$(now_ms)" -lt "$until" ] || fail "(3) n1's record writer is not blocked on the FIFO"
-	sleep 0.02
-done
+wait_blocked "(3)"
 t0=$(now_ms)
 kill -TERM "$DPID1"
 until=$((t0 + 15000))
