@@ -121,12 +121,11 @@ static void claim_clear(struct setrt *s)
 static void take(struct setrt *s, const char *why, int move, uint64_t now)
 {
 	struct daemon *d = s->d;
-	volatile struct hbpf_set *ks = &d->k.sets[s->id];
 
 	/* After a reboot the kernel's epochs start over: make this take
 	 * newer than what this node made before it went down. */
-	if (s->held && d->held_epochs[s->id] > ks->epoch)
-		ks->epoch = d->held_epochs[s->id];
+	if (s->held)
+		kern_set_own(&d->k, s->id, d->self, d->held_epochs[s->id], KERN_OWN_FLOOR);
 	claim_clear(s);
 	s->trigger_ns = now;
 	if (move)

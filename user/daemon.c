@@ -370,7 +370,6 @@ static int do_garp(struct setrt *s)
 static void run_step(struct setrt *s, const struct fsm_stepdef *st)
 {
 	struct daemon *d = s->d;
-	volatile struct hbpf_set *ks = &d->k.sets[s->id];
 	const struct hbpf_cfg_service *svc;
 	char why[128];
 	int i, err = 0;
@@ -379,12 +378,7 @@ static void run_step(struct setrt *s, const struct fsm_stepdef *st)
 	log_debug("(%s) step %s %d", s->c->name, fsm_step_name(st->kind), st->arg);
 	switch (st->kind) {
 	case STEP_KERNEL_OWN:
-		if (!ks->owned) {
-			ks->epoch = ks->epoch + 1;
-			ks->owner = d->self;
-			ks->changed_ns = kern_now_ns();
-			__atomic_store_n(&ks->owned, 1, __ATOMIC_RELEASE);
-		}
+		kern_set_own(&d->k, s->id, d->self, 0, KERN_OWN_TAKE);
 		break;
 	case STEP_VIP_UP:
 		for (i = 0; i < s->c->nvips && !err; i++)
@@ -405,9 +399,7 @@ static void run_step(struct setrt *s, const struct fsm_stepdef *st)
 			return;
 		break;
 	case STEP_KERNEL_DEMOTE:
-		__atomic_store_n(&ks->owned, 0, __ATOMIC_RELEASE);
-		ks->owner = HBPF_NODE_NONE;
-		ks->changed_ns = kern_now_ns();
+		kern_set_drop(&d->k, s->id, KERN_DROP_DEMOTE);
 		s->garp_left = 0;
 		break;
 	case STEP_VIP_DOWN:

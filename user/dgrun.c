@@ -142,7 +142,7 @@ static void dg_lost_cb(void *arg, const char *why)
 	if (s->m.state != FSM_ONLINE && s->m.state != FSM_ACQUIRING)
 		return;
 	/* Stop answering now: a peer may soon call our lease expired. */
-	__atomic_store_n(&d->k.sets[s->id].owned, 0, __ATOMIC_RELEASE);
+	kern_set_drop(&d->k, s->id, KERN_DROP_SILENT);
 	to = set_next_node(d, s->c, d->self);
 	log_warnx("(%s) cannot renew the lease of %s: demoted, releasing%s%s", s->c->name,
 		  r->c->name, to >= 0 ? " to " : "", to >= 0 ? node_name(d, to) : "");

@@ -106,16 +106,13 @@ static int fill_maps(struct daemon *d)
 		const struct hbpf_cfg_set *cs = i < d->cfg.nsets ? &d->cfg.sets[i] : NULL;
 
 		if (!cs) {
-			ks->owned = 0;
+			kern_set_drop(&d->k, i, KERN_DROP_SILENT);
 			ks->flags = 0;
 			continue;
 		}
 		/* Adopted maps keep owned/owner/epoch: that is the hitless restart. */
-		if (!d->k.adopted || !(ks->flags & HBPF_SF_CONFIGURED)) {
-			ks->owned = 0;
-			ks->owner = HBPF_NODE_NONE;
-			ks->epoch = 0;
-		}
+		if (!d->k.adopted || !(ks->flags & HBPF_SF_CONFIGURED))
+			kern_set_drop(&d->k, i, KERN_DROP_RESET);
 		memcpy((void *)ks->vmac, cs->vmac, 6);
 		memset((void *)ks->prio, 0xff, sizeof(ks->prio));
 		for (j = 0; j < cs->nnodes; j++)
