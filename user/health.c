@@ -18,6 +18,7 @@
 
 #include "health.h"
 #include "log.h"
+#include "proc.h"
 
 #define FAILBACK_PERIOD_NS 100000000ull /* check every 100 ms */
 
@@ -116,7 +117,7 @@ static void monitor_failed(struct health_set *hs, const char *why)
 {
 	struct setrt *s = hs->s;
 	const struct hbpf_cfg_service *svc = &s->c->services[hs->svc];
-	uint64_t now = kern_now_ns();
+	uint64_t now = proc_now_ns();
 	int i = hs->svc, n = svc->restart_max ? restarts_recent(hs, i, now) : 0;
 	char what[160], win[16];
 
@@ -169,7 +170,7 @@ static void health_done(void *arg, int result, const char *status)
 	const struct hbpf_cfg_service *svc = &s->c->services[hs->svc];
 	int ok = result == SVC_OK;
 
-	hs->next_ns[hs->svc] = kern_now_ns() + ms_ns(svc->monitor_interval_ms);
+	hs->next_ns[hs->svc] = proc_now_ns() + ms_ns(svc->monitor_interval_ms);
 	if (s->m.state != FSM_ONLINE)
 		return;
 	if (hs->phase != HEALTH_CHECK) {

@@ -10,7 +10,6 @@
 #define HBPF_LOADER_H
 
 #include <stdint.h>
-#include <time.h>
 #include <hbpf/abi.h>
 
 struct hbpf;
@@ -79,14 +78,5 @@ void kern_set_drop(struct hbpf_kern *k, int set, int how);
 
 int kern_map_fd(struct hbpf_kern *k, const char *name);
 int kern_garp_prog_fd(struct hbpf_kern *k);
-
-/* CLOCK_MONOTONIC in ns: the clock of bpf_ktime_get_ns() and of every stamp. */
-static inline uint64_t kern_now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
 
 #endif /* HBPF_LOADER_H */
