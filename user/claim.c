@@ -87,6 +87,7 @@ static void held_forget(struct claim *cl, struct setrt *s)
 static void claim_clear(struct claim *cl, struct setrt *s)
 {
 	struct claim_set *cs = &cl->cs[s->id];
+
 	cs->tb_claim_ns = 0;
 	cs->tb_ans_ns = 0;
 	cs->tb_peer = -1;
@@ -111,6 +112,7 @@ static void take(struct claim *cl, struct setrt *s, const char *why, int move, u
 static void claim_begin(struct claim *cl, struct setrt *s, int peer, uint64_t since)
 {
 	struct claim_set *cs = &cl->cs[s->id];
+
 	cs->tb_claim_ns = since;
 	cs->tb_ans_ns = 0;
 	cs->tb_peer = peer;

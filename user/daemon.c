@@ -36,12 +36,12 @@
 #define SENDER_RT_PRIO 80
 #define RESTART_GRACE_NS 10000000000ull /* a restarting daemon has 10 s */
 
-static int fill_maps(struct daemon *d)
+/* The "config" map: what every program reads of the configuration. */
+static int fill_config(struct daemon *d)
 {
-	const struct hbpf_cfg_node *me = &d->cfg.nodes[d->self_idx];
 	struct hbpf_cfg c = {0};
 	__u32 zero = 0;
-	int i, j, err;
+	int i;
 
 	c.cluster = d->cfg.cluster;
 	c.self = d->self;
@@ -58,15 +58,22 @@ static int fill_maps(struct daemon *d)
 	for (i = 0; i < d->cfg.nsets; i++)
 		if (d->cfg.sets[i].autofailover)
 			c.auto_mask |= 1u << i;
-	err = bpf_map_update_elem(kern_map_fd(&d->k, "config"), &zero, &c, BPF_ANY);
-	if (err)
+	if (bpf_map_update_elem(kern_map_fd(&d->k, "config"), &zero, &c, BPF_ANY))
 		return -errno;
+	return 0;
+}
 
-	/* Interfaces: every link, and the public one (often a link too). */
+/* The "ifaces" map: every link, and the public interface (often a link too). */
+static int fill_ifaces(struct daemon *d)
+{
+	const struct hbpf_cfg_node *me = &d->cfg.nodes[d->self_idx];
+	int i, err;
+
 	for (i = 0; i <= me->nlinks; i++) {
 		const char *ifn = i < me->nlinks ? me->links[i].ifname : me->public_if;
 		struct hbpf_iface ifc = {.link = i < me->nlinks ? i : 0xff};
 		int idx, carrier;
+		__u32 key;
 
 		if (i == me->nlinks && d->pub_ifindex)
 			break; /* the public interface was one of the links */
@@ -80,45 +87,60 @@ static int fill_maps(struct daemon *d)
 			d->pub_ifindex = idx;
 			d->peers.carrier = carrier;
 		}
-		__u32 key = idx;
+		key = idx;
 		if (bpf_map_update_elem(kern_map_fd(&d->k, "ifaces"), &key, &ifc, BPF_ANY))
 			return -errno;
 	}
-	for (i = 0; i < HBPF_MAX_SETS; i++) {
-		volatile struct hbpf_set *ks = &d->k.sets[i];
-		const struct hbpf_cfg_set *cs = i < d->cfg.nsets ? &d->cfg.sets[i] : NULL;
+	return 0;
+}
 
-		if (!cs) {
-			kern_set_drop(&d->k, i, KERN_DROP_SILENT);
-			ks->flags = 0;
+/* Set i's slot of "sets", its VIPs in "vips" and its VMAC in "vmacs". */
+static int fill_set(struct daemon *d, int i)
+{
+	volatile struct hbpf_set *ks = &d->k.sets[i];
+	const struct hbpf_cfg_set *cs = &d->cfg.sets[i];
+	struct hbpf_mac_key mk = {0};
+	__u32 sid = i;
+	int j;
+
+	/* Adopted maps keep owned/owner/epoch: that is the hitless restart. */
+	if (!d->k.adopted || !(ks->flags & HBPF_SF_CONFIGURED))
+		kern_set_drop(&d->k, i, KERN_DROP_RESET);
+	memcpy((void *)ks->vmac, cs->vmac, 6);
+	memset((void *)ks->prio, 0xff, sizeof(ks->prio));
+	for (j = 0; j < cs->nnodes; j++)
+		ks->prio[j] = cs->prio[j];
+	ks->flags = HBPF_SF_CONFIGURED | (cs->autofailover ? HBPF_SF_AUTO : 0) |
+		    (cs->ndgs ? HBPF_SF_FENCED : 0);
+	for (j = 0; j < cs->nvips; j++) {
+		struct hbpf_vip_key k = {.addr = cs->vips[j].addr.s_addr};
+		struct hbpf_vip v = {.set = i, .ifindex = d->pub_ifindex};
+
+		if (bpf_map_update_elem(kern_map_fd(&d->k, "vips"), &k, &v, BPF_ANY))
+			return -errno;
+	}
+	memcpy(mk.mac, cs->vmac, 6);
+	if (bpf_map_update_elem(kern_map_fd(&d->k, "vmacs"), &mk, &sid, BPF_ANY))
+		return -errno;
+	return 0;
+}
+
+static int fill_maps(struct daemon *d)
+{
+	int i, err;
+
+	err = fill_config(d);
+	if (!err)
+		err = fill_ifaces(d);
+	for (i = 0; i < HBPF_MAX_SETS && !err; i++) {
+		if (i < d->cfg.nsets) {
+			err = fill_set(d, i);
 			continue;
 		}
-		/* Adopted maps keep owned/owner/epoch: that is the hitless restart. */
-		if (!d->k.adopted || !(ks->flags & HBPF_SF_CONFIGURED))
-			kern_set_drop(&d->k, i, KERN_DROP_RESET);
-		memcpy((void *)ks->vmac, cs->vmac, 6);
-		memset((void *)ks->prio, 0xff, sizeof(ks->prio));
-		for (j = 0; j < cs->nnodes; j++)
-			ks->prio[j] = cs->prio[j];
-		ks->flags = HBPF_SF_CONFIGURED | (cs->autofailover ? HBPF_SF_AUTO : 0) |
-			    (cs->ndgs ? HBPF_SF_FENCED : 0);
-		for (j = 0; j < cs->nvips; j++) {
-			struct hbpf_vip_key k = {.addr = cs->vips[j].addr.s_addr};
-			struct hbpf_vip v = {.set = i, .ifindex = d->pub_ifindex};
-
-			if (bpf_map_update_elem(kern_map_fd(&d->k, "vips"), &k, &v, BPF_ANY))
-				return -errno;
-		}
-		{
-			struct hbpf_mac_key mk = {0};
-			__u32 sid = i;
-
-			memcpy(mk.mac, cs->vmac, 6);
-			if (bpf_map_update_elem(kern_map_fd(&d->k, "vmacs"), &mk, &sid, BPF_ANY))
-				return -errno;
-		}
+		kern_set_drop(&d->k, i, KERN_DROP_SILENT);
+		d->k.sets[i].flags = 0;
 	}
-	return 0;
+	return err;
 }
 
 /* garp's ownership check for its fallback path: the kernel's view decides. */
