@@ -603,7 +603,7 @@ static int setup_loop(struct daemon *d, const sigset_t *mask)
 	return 0;
 }
 
-int daemon_setup(struct daemon *d)
+static int daemon_setup(struct daemon *d)
 {
 	const struct hbpf_cfg_node *me = &d->cfg.nodes[d->self_idx];
 	uint64_t now = proc_now_ns(), claim_at;
@@ -682,7 +682,7 @@ static void release_all(struct daemon *d)
 	}
 }
 
-void daemon_run(struct daemon *d)
+static void daemon_run(struct daemon *d)
 {
 	uint64_t stop_deadline = 0, quiet_since = 0, now;
 
@@ -720,7 +720,7 @@ void daemon_run(struct daemon *d)
 	}
 }
 
-void daemon_teardown(struct daemon *d)
+static void daemon_teardown(struct daemon *d)
 {
 	if (d->snd_ok)
 		sender_stop(&d->snd);

@@ -73,8 +73,4 @@ int daemon_unload(struct daemon *d);
  * failed start-up (logged; a fresh start leaves nothing pinned). */
 int daemon_main(struct daemon *d);
 
-int daemon_setup(struct daemon *d);
-void daemon_run(struct daemon *d);
-void daemon_teardown(struct daemon *d);
-
 #endif /* HBPF_DAEMON_H */
