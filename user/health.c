@@ -168,6 +168,8 @@ static void health_done(void *arg, int result, const char *status)
 	struct health_set *hs = arg;
 	struct setrt *s = hs->s;
 	const struct hbpf_cfg_service *svc = &s->c->services[hs->svc];
+	/* A service found not running (SVC_NOT_RUNNING) is a failed monitor:
+	 * the set is online here to run it. */
 	int ok = result == SVC_OK;
 
 	hs->next_ns[hs->svc] = proc_now_ns() + ms_ns(svc->monitor_interval_ms);
