@@ -9,6 +9,7 @@
 #ifndef HBPF_LOADER_H
 #define HBPF_LOADER_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include <hbpf/abi.h>
 
