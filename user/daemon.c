@@ -1,564 +1,301 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * hbpfd's set logic: run the steps the state machine asks for, turn kernel
- * events, control requests and link changes into machine events, and time
- * and log every step.  The network identity is the kernel's business: by the
- * time a TAKEOVER event arrives the XDP gate already answers for the set; the
- * daemon only plumbs the address, re-announces the VMAC and starts services.
+ * hbpfd's top: set up the kernel side, the modules and the event loop, run
+ * it, tear it down; route kernel events, ticks, signals and carrier changes
+ * to the modules.  The modules call down (set, peers, svc ...), never back
+ * up into this file: the sets reach the layers above them through
+ * daemon_set_ops.
  */
 #include <errno.h>
+#include <limits.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <arpa/inet.h>
+#include <net/if.h>
+#include <sys/mman.h>
+#include <sys/signalfd.h>
+#include <sys/timerfd.h>
 #include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <linux/if_link.h>
 
+#include "bpflog.h"
+#include "ctl.h"
 #include "daemon.h"
+#include "keyfile.h"
 #include "log.h"
-#include "margin.h"
+#include "proc.h"
 
-#define HANDOFF_HOLD_NS 2000000000ull /* how long a handoff/move is announced */
-#define USABLE_PERIOD_NS 20000000ull  /* how often node usability is sampled */
+#define TICK_NS 2000000ull /* liveness stamp, GARP pacing, deadlines */
+#define MAIN_RT_PRIO 70
+#define SENDER_RT_PRIO 80
+#define RESTART_GRACE_NS 10000000000ull /* a restarting daemon has 10 s */
 
-const char *node_name(struct daemon *d, int id)
+/* The "config" map: what every program reads of the configuration. */
+static int fill_config(struct daemon *d)
 {
-	const struct hbpf_cfg_node *n = hbpf_config_node_by_id(&d->cfg, id);
-
-	return n ? n->name : "-";
-}
-
-static int peer_state(struct daemon *d, int id, struct hbpf_peer *p)
-{
-	__u32 key = id;
-	int fd = kern_map_fd(&d->k, "peers");
-
-	memset(p, 0, sizeof(*p));
-	if (id == d->self)
-		return HBPF_PEER_ALIVE;
-	if (fd < 0 || bpf_map_lookup_elem(fd, &key, p))
-		return HBPF_PEER_UNKNOWN;
-	return p->state;
-}
-
-int peer_usable(struct daemon *d, int id)
-{
-	struct hbpf_peer p;
-
-	if (id == d->self)
-		return d->pub_carrier;
-	return peer_state(d, id, &p) == HBPF_PEER_ALIVE && (p.flags & HBPF_WF_DAEMON_UP) &&
-	       (p.flags & HBPF_WF_PUBLIC_UP) && !(p.flags & HBPF_WF_SHUTDOWN);
-}
-
-int set_next_node(struct daemon *d, const struct hbpf_cfg_set *c, int skip)
-{
+	struct hbpf_cfg c = {0};
+	__u32 zero = 0;
 	int i;
 
-	for (i = 0; i < c->nnodes; i++) {
-		if (c->prio[i] == skip)
-			continue;
-		if (peer_usable(d, c->prio[i]))
-			return c->prio[i];
-	}
-	return -1;
-}
-
-static void notify_done(struct watch *w, int res)
-{
-	struct notify_proc *np = w->arg;
-	int status;
-
-	(void)res;
-	if (proc_reap(&np->p, &status) == 0)
-		np->used = 0;
-	else if (loop_watch(&np->d->loop, w))
-		np->used = 0;
-}
-
-static void run_notify(struct daemon *d, struct setrt *s, int old, int new, const char *why)
-{
-	char cmd[HBPF_CMD_MAX + 200];
-	int i;
-
-	if (!d->cfg.notify[0])
-		return;
-	for (i = 0; i < DAEMON_MAX_NOTIFY && d->notify[i].used; i++)
-		;
-	if (i == DAEMON_MAX_NOTIFY) {
-		log_warnx("(%s) notify hook not run: %d hooks still running", s->c->name, i);
-		return;
-	}
-	/* argv: set, old state, new state, reason; names are validated identifiers. */
-	snprintf(cmd, sizeof(cmd), "%s %s %s %s '%s'", d->cfg.notify, s->c->name,
-		 fsm_state_name(old), fsm_state_name(new), why ? why : "");
-	if (proc_spawn(&d->notify[i].p, cmd, NULL, 30000000000ull)) {
-		log_warn("(%s) cannot run notify hook", s->c->name);
-		return;
-	}
-	d->notify[i].used = 1;
-	d->notify[i].w = (struct watch){.fd = d->notify[i].p.pidfd,
-					.events = POLLIN,
-					.cb = notify_done,
-					.arg = &d->notify[i],
-					.what = "notify hook"};
-	d->notify[i].d = d;
-	if (loop_watch(&d->loop, &d->notify[i].w))
-		log_warnx("(%s) cannot watch the notify hook", s->c->name);
-}
-
-void set_notify(struct setrt *s, const char *why)
-{
-	run_notify(s->d, s, s->m.state, s->m.state, why);
-}
-
-/* ---- dampening ----------------------------------------------------------- */
-
-/* Moves of s within the last window_ns. */
-static int moves_recent(const struct setrt *s, uint64_t now, uint64_t window_ns)
-{
-	int i, n = 0;
-
-	for (i = 0; i < HBPF_MAX_DAMPEN; i++)
-		n += s->move_ns[i] && now - s->move_ns[i] < window_ns;
-	return n;
-}
-
-/*
- * The kernel's half of dampening: while the set has moved dampen-count times
- * within the window (or a move was refused), HBPF_SF_DAMPENED makes the
- * kernel leave a lost peer's set to the daemon, which takes it only once the
- * peer stayed silent for the daemon deadline (claim.c): a flapping path (a
- * loaded or descheduled VM, a lossy link) no longer moves the set on every
- * short silence, and a real death still moves it.  The daemon is the only
- * writer of sets[].flags; the kernel only reads them.
- */
-static void dampen_sync(struct setrt *s, uint64_t now)
-{
-	const struct hbpf_cfg_set *c = s->c;
-	volatile struct hbpf_set *ks = &s->d->k.sets[s->id];
-	uint64_t window = (uint64_t)c->dampen_window_ms * 1000000ull;
-	int n = c->dampen_moves ? moves_recent(s, now, window) : 0;
-	int want = s->dampened || (c->dampen_moves && n >= (int)c->dampen_moves);
-	char buf[16], dl[16];
-
-	if (want == !!(ks->flags & HBPF_SF_DAMPENED))
-		return;
-	if (want) {
-		ks->flags |= HBPF_SF_DAMPENED;
-		log_warnx("(%s) moved %d times in the last %s (limit %u): dampened; a lost peer's "
-			  "set is taken only after nobody held it for %s",
-			  c->name, n, config_fmt_ms(buf, sizeof(buf), c->dampen_window_ms),
-			  c->dampen_moves,
-			  config_fmt_ms(dl, sizeof(dl), s->d->cfg.daemon_deadline_ms));
-	} else {
-		ks->flags &= ~HBPF_SF_DAMPENED;
-		log_info("(%s) kernel takeovers no longer dampened", c->name);
-	}
-}
-
-/* Every move this node takes part in counts: the ones it makes (handoffs),
- * the ones it receives (kernel takeovers, claims) and the ones it loses to a
- * higher epoch (a healed partition, a flap). */
-void move_record(struct setrt *s, uint64_t now)
-{
-	s->move_ns[s->move_next] = now;
-	s->move_next = (s->move_next + 1) % HBPF_MAX_DAMPEN;
-	dampen_sync(s, now);
-}
-
-int set_move(struct setrt *s, int to, const char *why)
-{
-	const struct hbpf_cfg_set *c = s->c;
-	uint64_t now = kern_now_ns(), window = (uint64_t)c->dampen_window_ms * 1000000ull;
-	char buf[16];
-	int n;
-
-	n = c->dampen_moves ? moves_recent(s, now, window) : 0;
-	if (c->dampen_moves && n >= (int)c->dampen_moves) {
-		if (s->dampened)
-			return -EBUSY; /* said once; the next refusals are the same */
-		s->dampened = 1;
-		s->dampened_ns = now;
-		dampen_sync(s, now);
-		log_warnx("(%s) dampened: %s would move it to %s, but it moved %d times in the "
-			  "last %s (limit %u): staying here",
-			  c->name, why, node_name(s->d, to), n,
-			  config_fmt_ms(buf, sizeof(buf), c->dampen_window_ms), c->dampen_moves);
-		set_notify(s, "dampened");
-		return -EBUSY;
-	}
-	log_info("(%s) moving to %s (%s); move %d of at most %u in %s", c->name,
-		 node_name(s->d, to), why, n + 1, c->dampen_moves,
-		 c->dampen_moves ? config_fmt_ms(buf, sizeof(buf), c->dampen_window_ms) : "-");
-	move_record(s, now);
-	s->trigger_ns = now;
-	set_event(s, FSM_EV_RELEASE, to, why);
+	c.cluster = d->cfg.cluster;
+	c.self = d->self;
+	c.nlinks = d->cfg.nlinks;
+	c.port = d->cfg.port;
+	c.interval_ns = (__u64)d->cfg.interval_ms * 1000000ull;
+	c.detect_ns = c.interval_ns * d->cfg.detect_mult;
+	c.daemon_dead_ns = (__u64)d->cfg.daemon_deadline_ms * 1000000ull;
+	/* Our own kernel demotes us a safety margin before peers judge us dead,
+	 * so the two never overlap. */
+	c.demote_ns = c.daemon_dead_ns - c.daemon_dead_ns / 4;
+	for (i = 0; i < d->cfg.nnodes; i++)
+		c.nodes_mask |= 1u << d->cfg.nodes[i].id;
+	for (i = 0; i < d->cfg.nsets; i++)
+		if (d->cfg.sets[i].autofailover)
+			c.auto_mask |= 1u << i;
+	if (bpf_map_update_elem(kern_map_fd(&d->k, "config"), &zero, &c, BPF_ANY))
+		return -errno;
 	return 0;
 }
 
-void set_undampen(struct setrt *s, const char *why)
+/* The "ifaces" map: every link, and the public interface (often a link too). */
+static int fill_ifaces(struct daemon *d)
 {
-	memset(s->move_ns, 0, sizeof(s->move_ns));
-	s->move_next = 0;
-	if (s->dampened) {
-		s->dampened = 0;
-		log_info("(%s) no longer dampened (%s)", s->c->name, why);
+	const struct hbpf_cfg_node *me = &d->cfg.nodes[d->self_idx];
+	int i, err;
+
+	for (i = 0; i <= me->nlinks; i++) {
+		const char *ifn = i < me->nlinks ? me->links[i].ifname : me->public_if;
+		struct hbpf_iface ifc = {.link = i < me->nlinks ? i : 0xff};
+		int idx, carrier;
+		__u32 key;
+
+		if (i == me->nlinks && d->pub_ifindex)
+			break; /* the public interface was one of the links */
+		err = hnl_link_info(d->nl, ifn, &idx, ifc.mac, &carrier);
+		if (err) {
+			log_warnx("interface %s: %s", ifn, strerror(-err));
+			return err;
+		}
+		if (!strcmp(ifn, me->public_if)) {
+			ifc.public = 1;
+			d->pub_ifindex = idx;
+			d->peers.carrier = carrier;
+		}
+		key = idx;
+		if (bpf_map_update_elem(kern_map_fd(&d->k, "ifaces"), &key, &ifc, BPF_ANY))
+			return -errno;
 	}
-	dampen_sync(s, kern_now_ns());
+	return 0;
 }
 
-/* A dampened set is released once it has not moved for a whole window. */
-static void dampen_tick(struct setrt *s, uint64_t now)
+/* Set i's slot of "sets", its VIPs in "vips" and its VMAC in "vmacs". */
+static int fill_set(struct daemon *d, int i)
 {
-	char buf[16];
+	volatile struct hbpf_set *ks = &d->k.sets[i];
+	const struct hbpf_cfg_set *cs = &d->cfg.sets[i];
+	struct hbpf_mac_key mk = {0};
+	__u32 sid = i;
+	int j;
 
-	if (s->dampened && !moves_recent(s, now, (uint64_t)s->c->dampen_window_ms * 1000000ull)) {
-		s->dampened = 0;
-		log_info("(%s) no longer dampened: no move in the last %s", s->c->name,
-			 config_fmt_ms(buf, sizeof(buf), s->c->dampen_window_ms));
+	/* Adopted maps keep owned/owner/epoch: that is the hitless restart. */
+	if (!d->k.adopted || !(ks->flags & HBPF_SF_CONFIGURED))
+		kern_set_drop(&d->k, i, KERN_DROP_RESET);
+	memcpy((void *)ks->vmac, cs->vmac, 6);
+	memset((void *)ks->prio, 0xff, sizeof(ks->prio));
+	for (j = 0; j < cs->nnodes; j++)
+		ks->prio[j] = cs->prio[j];
+	ks->flags = HBPF_SF_CONFIGURED | (cs->autofailover ? HBPF_SF_AUTO : 0) |
+		    (cs->ndgs ? HBPF_SF_FENCED : 0);
+	for (j = 0; j < cs->nvips; j++) {
+		struct hbpf_vip_key k = {.addr = cs->vips[j].addr.s_addr};
+		struct hbpf_vip v = {.set = i, .ifindex = d->pub_ifindex};
+
+		if (bpf_map_update_elem(kern_map_fd(&d->k, "vips"), &k, &v, BPF_ANY))
+			return -errno;
 	}
-	dampen_sync(s, now);
+	memcpy(mk.mac, cs->vmac, 6);
+	if (bpf_map_update_elem(kern_map_fd(&d->k, "vmacs"), &mk, &sid, BPF_ANY))
+		return -errno;
+	return 0;
 }
 
-uint64_t node_usable_since(struct daemon *d, int id)
+static int fill_maps(struct daemon *d)
 {
-	struct hbpf_peer p;
-	uint64_t since;
+	int i, err;
 
-	if (id < 0 || id >= HBPF_MAX_NODES || !d->usable_ns[id] || !peer_usable(d, id))
-		return 0;
-	since = d->usable_ns[id];
-	/* A flap between two samples: the kernel knows when the peer came back. */
-	if (id != d->self && peer_state(d, id, &p) == HBPF_PEER_ALIVE && p.state_ns > since)
-		since = p.state_ns;
-	return since;
-}
-
-/* Sample every node's usability, so failback can ask "usable for how long". */
-static void usable_tick(struct daemon *d, uint64_t now)
-{
-	int i;
-
-	if (now < d->usable_check_ns)
-		return;
-	d->usable_check_ns = now + USABLE_PERIOD_NS;
-	for (i = 0; i < d->cfg.nnodes; i++) {
-		int id = d->cfg.nodes[i].id;
-
-		if (!peer_usable(d, id))
-			d->usable_ns[id] = 0;
-		else if (!d->usable_ns[id])
-			d->usable_ns[id] = now;
-	}
-}
-
-#define MARGIN_FIRST_NS (2ull * 1000000000ull)	/* first look, after start */
-#define MARGIN_PERIOD_NS (5ull * 1000000000ull) /* then every so often */
-
-/* Judge every link this node hears against the timers; log each change. */
-static void margin_tick(struct daemon *d, uint64_t now)
-{
-	uint64_t interval = (uint64_t)d->cfg.interval_ms * 1000000ull;
-	int fd = kern_map_fd(&d->k, "links"), i, l;
-	char buf[320];
-
-	if (!d->margin_check_ns)
-		d->margin_check_ns = now + MARGIN_FIRST_NS;
-	if (now < d->margin_check_ns || fd < 0)
-		return;
-	d->margin_check_ns = now + MARGIN_PERIOD_NS;
-	for (i = 0; i < d->cfg.nnodes; i++) {
-		int id = d->cfg.nodes[i].id;
-
-		if (id == d->self)
+	err = fill_config(d);
+	if (!err)
+		err = fill_ifaces(d);
+	for (i = 0; i < HBPF_MAX_SETS && !err; i++) {
+		if (i < d->cfg.nsets) {
+			err = fill_set(d, i);
 			continue;
-		for (l = 0; l < d->cfg.nlinks; l++) {
-			__u32 key = (__u32)(id * HBPF_MAX_LINKS + l);
-			uint64_t bit = 1ull << key;
-			struct hbpf_link lnk;
-			struct margin m;
+		}
+		kern_set_drop(&d->k, i, KERN_DROP_SILENT);
+		d->k.sets[i].flags = 0;
+	}
+	return err;
+}
 
-			if (bpf_map_lookup_elem(fd, &key, &lnk) || !lnk.rx || !lnk.echo_rx ||
-			    !margin_fresh(now, lnk.last_seen_ns))
-				continue;
-			margin_judge(interval, d->cfg.detect_mult, lnk.rtt_avg_ns, lnk.jitter_ns,
-				     &m);
-			if (m.tight == !!(d->margin_tight & bit))
-				continue;
-			d->margin_tight ^= bit;
-			margin_format(&m, lnk.rtt_avg_ns, lnk.jitter_ns, buf, sizeof(buf));
-			if (m.tight)
-				log_warnx("link %s to %s: %s", d->cfg.link_names[l],
-					  node_name(d, id), buf);
-			else
-				log_info("link %s to %s: %s again", d->cfg.link_names[l],
-					 node_name(d, id), buf);
+/* garp's ownership check for its fallback path: the kernel's view decides. */
+static int vip_owned(void *arg, struct in_addr vip)
+{
+	struct daemon *d = arg;
+	int i, j;
+
+	for (i = 0; i < d->cfg.nsets; i++)
+		for (j = 0; j < d->cfg.sets[i].nvips; j++)
+			if (d->cfg.sets[i].vips[j].addr.s_addr == vip.s_addr)
+				return d->k.sets[i].owned ? 1 : 0;
+	return 0;
+}
+
+static int attach_all(struct daemon *d)
+{
+	const struct hbpf_cfg_node *me = &d->cfg.nodes[d->self_idx];
+	int i, err, idx, carrier, mode, public_is_link = 0;
+	unsigned char mac[6];
+
+	for (i = 0; i < me->nlinks; i++) {
+		err = hnl_link_info(d->nl, me->links[i].ifname, &idx, mac, &carrier);
+		if (!err)
+			err = kern_attach_xdp(&d->k, idx, me->links[i].ifname, d->cfg.xdp_mode,
+					      &mode);
+		if (err)
+			return err;
+		if (!strcmp(me->links[i].ifname, me->public_if)) {
+			public_is_link = 1;
+			d->pub_xdp_mode = mode;
 		}
 	}
-}
-
-static void proc_done(struct watch *w, int res)
-{
-	struct setrt *s = w->arg;
-	char buf[64];
-	int status;
-
-	(void)res;
-	if (!s->proc_running)
-		return;
-	if (proc_reap(&s->proc, &status)) {
-		if (loop_watch(&s->d->loop, w))
-			log_warnx("(%s) cannot re-watch the step's command", s->c->name);
-		return;
+	if (!public_is_link) {
+		err = kern_attach_xdp(&d->k, d->pub_ifindex, me->public_if, d->cfg.xdp_mode,
+				      &d->pub_xdp_mode);
+		if (err)
+			return err;
 	}
-	s->proc_running = 0;
-	if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
-		set_step_done(s, 1, NULL);
-		return;
+	return kern_attach_tc(&d->k, d->pub_ifindex, me->public_if);
+}
+
+static int set_rt(int prio)
+{
+	struct sched_param sp = {.sched_priority = prio};
+
+	/* Children (service scripts) must not inherit real-time priority. */
+	if (sched_setscheduler(0, SCHED_FIFO | SCHED_RESET_ON_FORK, &sp)) {
+		log_warn("cannot run at SCHED_FIFO %d", prio);
+		return -errno;
 	}
-	proc_status_str(status, buf, sizeof(buf));
-	set_step_done(s, 0, buf);
+	return 0;
 }
 
-static int spawn_step(struct setrt *s, const char *cmd, const struct hbpf_cfg_service *svc)
+/*
+ * The heartbeat keys.  hbpfd refuses to run unauthenticated: a missing
+ * key-file directive, a missing, group/other-accessible or malformed file is
+ * fatal, reported on one line that says how to fix it.
+ */
+static int load_keys(const struct hbpf_config *cfg, struct hbpf_keyset *ks, char *err,
+		     size_t errlen)
 {
-	struct daemon *d = s->d;
-	char e1[64], e2[64], e3[64], e4[64];
-	char *env[] = {e1, e2, e3, e4, NULL};
-	int err;
-
-	snprintf(e1, sizeof(e1), "HBPF_SET=%s", s->c->name);
-	snprintf(e2, sizeof(e2), "HBPF_SERVICE=%s", svc->name);
-	snprintf(e3, sizeof(e3), "HBPF_NODE=%s", d->cfg.nodes[d->self_idx].name);
-	snprintf(e4, sizeof(e4), "HBPF_EPOCH=%u", d->k.sets[s->id].epoch);
-	err = proc_spawn(&s->proc, cmd, env, (uint64_t)svc->timeout_ms * 1000000ull);
-	if (err)
-		return err;
-	s->proc_running = 1;
-	s->proc_w = (struct watch){.fd = s->proc.pidfd,
-				   .events = POLLIN,
-				   .cb = proc_done,
-				   .arg = s,
-				   .what = "service command"};
-	return loop_watch(&d->loop, &s->proc_w);
+	if (!cfg->key_file[0]) {
+		snprintf(err, errlen,
+			 "%s: key-file: required (generate one with: hbpfctl keygen > %s)",
+			 cfg->path, HBPF_KEY_FILE_DEFAULT);
+		return -EINVAL;
+	}
+	return hbpf_keyfile_load(cfg->key_file, ks, err, errlen);
 }
 
-static void vips_log(struct setrt *s, const char *what)
+/* Fill the "keys" map before the programs see traffic (and before the sender starts). */
+static int install_keys(struct daemon *d)
 {
-	log_debug("(%s) %s %d VIP(s), first %s", s->c->name, what, s->c->nvips,
-		  inet_ntoa(s->c->vips[0].addr));
+	struct hbpf_keyset ks;
+	char err[512];
+	int ret;
+
+	ret = load_keys(&d->cfg, &ks, err, sizeof(err));
+	if (ret) {
+		log_warnx("%s", err);
+		return ret;
+	}
+	ret = hbpf_keyset_install(&ks, kern_map_fd(&d->k, "keys"));
+	explicit_bzero(&ks, sizeof(ks));
+	if (ret)
+		log_warnx("cannot write the keys map: %s", strerror(-ret));
+	return ret;
 }
 
-_Static_assert(GARP_BURST_MAX >= HBPF_MAX_SET_VIPS, "a set's VIPs fit in one GARP burst");
-
-static int do_garp(struct setrt *s)
+static void public_carrier(struct daemon *d, int up)
 {
-	struct in_addr vips[HBPF_MAX_SET_VIPS];
 	int i;
 
-	if (!s->d->garp_ok)
-		return -ENOTCONN;
-	/* One burst per set: garp checks the device's counters once around it. */
-	for (i = 0; i < s->c->nvips; i++)
-		vips[i] = s->c->vips[i].addr;
-	return garp_send_burst(&s->d->garp, vips, s->c->nvips, s->c->vmac);
-}
-
-/* Run one step; synchronous steps finish here, commands finish in proc_done. */
-static void run_step(struct setrt *s, const struct fsm_stepdef *st)
-{
-	struct daemon *d = s->d;
-	volatile struct hbpf_set *ks = &d->k.sets[s->id];
-	const struct hbpf_cfg_service *svc;
-	char why[128];
-	int i, err = 0;
-
-	s->last_step = st->kind;
-	log_debug("(%s) step %s %d", s->c->name, fsm_step_name(st->kind), st->arg);
-	switch (st->kind) {
-	case STEP_KERNEL_OWN:
-		if (!ks->owned) {
-			ks->epoch = ks->epoch + 1;
-			ks->owner = d->self;
-			ks->changed_ns = kern_now_ns();
-			__atomic_store_n(&ks->owned, 1, __ATOMIC_RELEASE);
-		}
-		break;
-	case STEP_VIP_UP:
-		for (i = 0; i < s->c->nvips && !err; i++)
-			err = hnl_vip_add(d->nl, d->pub_ifindex, s->c->vips[i].addr,
-					  s->c->vips[i].prefix);
-		vips_log(s, "plumbed");
-		break;
-	case STEP_GARP:
-		err = do_garp(s);
-		s->garp_left = d->cfg.garp_count - 1;
-		s->garp_next_ns = kern_now_ns() + (uint64_t)d->cfg.garp_spacing_ms * 1000000ull;
-		break;
-	case STEP_SVC_START:
-	case STEP_SVC_STOP:
-		svc = &s->c->services[st->arg];
-		err = spawn_step(s, st->kind == STEP_SVC_START ? svc->start : svc->stop, svc);
-		if (!err)
-			return;
-		break;
-	case STEP_KERNEL_DEMOTE:
-		__atomic_store_n(&ks->owned, 0, __ATOMIC_RELEASE);
-		ks->owner = HBPF_NODE_NONE;
-		ks->changed_ns = kern_now_ns();
-		s->garp_left = 0;
-		break;
-	case STEP_VIP_DOWN:
-		for (i = 0; i < s->c->nvips; i++) {
-			int e = hnl_vip_del(d->nl, d->pub_ifindex, s->c->vips[i].addr);
-			if (e)
-				err = e;
-		}
-		vips_log(s, "unplumbed");
-		break;
-	case STEP_HANDOFF:
-		if (s->m.target >= 0) {
-			sender_handoff(&d->snd, s->id, s->m.target, HANDOFF_HOLD_NS);
-			log_info("(%s) handed over to %s", s->c->name, node_name(d, s->m.target));
-		}
-		break;
-	case STEP_DG_ACQUIRE:
-	case STEP_DG_FSCK:
-	case STEP_DG_MOUNT:
-	case STEP_DG_UNMOUNT:
-	case STEP_DG_RELEASE:
-		if (st->kind == STEP_DG_ACQUIRE)
-			s->lease_busy = 0;
-		err = dgrun_step(s, st->kind, st->arg);
-		if (!err)
-			return; /* dgrun calls set_step_done when the operation ends */
-		break;
-	default:
-		err = -EINVAL;
-		break;
-	}
-	if (err) {
-		snprintf(why, sizeof(why), "%s: %s", fsm_step_name(st->kind), strerror(-err));
-		set_step_done(s, 0, why);
-	} else {
-		set_step_done(s, 1, NULL);
-	}
-}
-
-static void apply(struct setrt *s, const struct fsm_action *act)
-{
-	struct daemon *d = s->d;
-	uint64_t now = kern_now_ns();
-
-	if (act->new_state != act->old_state) {
-		if (act->old_state == FSM_ONLINE)
-			health_stop(s);
-		claim_state_changed(s, act->old_state, act->new_state);
-		log_info("(%s) changing state to %s (from %s%s%s)", s->c->name,
-			 fsm_state_name(act->new_state), fsm_state_name(act->old_state),
-			 s->m.why[0] && act->new_state == FSM_FAILED ? ": " : "",
-			 act->new_state == FSM_FAILED ? s->m.why : "");
-		if (act->new_state == FSM_ONLINE || act->new_state == FSM_OFFLINE ||
-		    act->new_state == FSM_FAILED) {
-			if (s->trigger_ns)
-				log_info("(%s) %s %.3f ms after the trigger", s->c->name,
-					 fsm_state_name(act->new_state),
-					 (double)(now - s->trigger_ns) / 1e6);
-			s->trigger_ns = 0;
-		}
-		run_notify(d, s, act->old_state, act->new_state,
-			   act->new_state == FSM_FAILED ? s->m.why : s->reason);
-		if (act->new_state == FSM_FAILED && s->lease_busy) {
-			/* Another node holds the disks and renews: the set is
-			 * fine where it is; this node just does not take it. */
-			if (s->claim_from >= 0)
-				log_warnx("(%s) %s is silent on every network link but still "
-					  "renews its disk lease: partitioned, not dead; not "
-					  "taking the set",
-					  s->c->name, node_name(d, s->claim_from));
-			else
-				log_info("(%s) stays with the node holding its disk lease",
-					 s->c->name);
-			s->claim_from = -1;
-			s->lease_busy = 0;
-			set_event(s, FSM_EV_RESET, 0, NULL);
-		}
-	}
-	if (act->act == FSM_ACT_RUN) {
-		s->m.step_ns = now;
-		run_step(s, &act->step);
-	}
-}
-
-void set_step_done(struct setrt *s, int ok, const char *why)
-{
-	struct fsm_action act;
-	uint64_t now = kern_now_ns();
-
-	s->last_step_us = (now - s->m.step_ns) / 1000;
-	if (ok)
-		log_info("(%s) step %s done in %.3f ms", s->c->name, fsm_step_name(s->last_step),
-			 (double)(now - s->m.step_ns) / 1e6);
+	if (up == d->peers.carrier)
+		return;
+	d->peers.carrier = up;
+	if (up)
+		d->k.local->flags |= HBPF_WF_PUBLIC_UP;
 	else
-		log_warnx("(%s) step %s failed after %.3f ms: %s", s->c->name,
-			  fsm_step_name(s->last_step), (double)(now - s->m.step_ns) / 1e6,
-			  why ? why : "?");
-	if (fsm_step(&s->m, ok ? FSM_EV_STEP_OK : FSM_EV_STEP_FAIL, 0, why, now, &act) == 0)
-		apply(s, &act);
+		d->k.local->flags &= ~HBPF_WF_PUBLIC_UP;
+	log_warnx("public interface %s: carrier %s", d->cfg.nodes[d->self_idx].public_if,
+		  up ? "up" : "down");
+	if (up)
+		return;
+	for (i = 0; i < d->cfg.nsets; i++) {
+		struct setrt *s = &d->sets[i];
+		int to;
+
+		if (s->m.state != FSM_ONLINE && s->m.state != FSM_ACQUIRING)
+			continue;
+		to = peers_next(&d->peers, s->c, d->self);
+		log_warnx("(%s) public link lost: releasing%s%s", s->c->name, to >= 0 ? " to " : "",
+			  to >= 0 ? peers_name(&d->peers, to) : " (no usable peer)");
+		/* Not dampened: with no public link the set serves nobody here. */
+		s->trigger_ns = proc_now_ns();
+		if (to >= 0)
+			set_move_record(s, s->trigger_ns);
+		set_event(s, FSM_EV_RELEASE, to, "public link down");
+	}
 }
 
-void set_event(struct setrt *s, int ev, int arg, const char *why)
+static void kernel_event(struct daemon *d, const struct hbpf_event *ev)
 {
-	struct fsm_action act;
-
-	if (why && ev != FSM_EV_STEP_OK && ev != FSM_EV_STEP_FAIL)
-		snprintf(s->reason, sizeof(s->reason), "%s", why);
-
-	if (fsm_step(&s->m, ev, arg, why, kern_now_ns(), &act) == 0)
-		apply(s, &act);
-}
-
-static struct setrt *set_by_id(struct daemon *d, int id)
-{
-	if (id < 0 || id >= d->cfg.nsets)
-		return NULL;
-	return &d->sets[id];
-}
-
-void daemon_kernel_event(struct daemon *d, const struct hbpf_event *ev)
-{
-	struct setrt *s = set_by_id(d, ev->set);
-	uint64_t now = kern_now_ns();
+	struct setrt *s = ev->set < d->cfg.nsets ? &d->sets[ev->set] : NULL;
+	uint64_t now = proc_now_ns();
 	double ago = ev->ts_ns && now > ev->ts_ns ? (double)(now - ev->ts_ns) / 1e6 : 0;
 
 	switch (ev->type) {
 	case HBPF_EV_PEER_UP:
-		log_info("peer %s up", node_name(d, ev->node));
+		log_info("peer %s up", peers_name(&d->peers, ev->node));
 		break;
 	case HBPF_EV_PEER_DEAD:
 		log_warnx("peer %s dead: silent for %.3f ms on every link (kernel deadline; "
 			  "event %.3f ms old)",
-			  node_name(d, ev->node), (double)(ev->ts_ns - ev->last_seen_ns) / 1e6,
-			  ago);
+			  peers_name(&d->peers, ev->node),
+			  (double)(ev->ts_ns - ev->last_seen_ns) / 1e6, ago);
 		break;
 	case HBPF_EV_PEER_DAEMON_DEAD:
-		log_warnx("peer %s: kernel alive but daemon stale or gone", node_name(d, ev->node));
+		log_warnx("peer %s: kernel alive but daemon stale or gone",
+			  peers_name(&d->peers, ev->node));
 		break;
 	case HBPF_EV_TAKEOVER:
 		if (!s)
 			break;
 		log_info("(%s) kernel took the set over from %s (reason %u, epoch %u), %.3f ms ago",
-			 s->c->name, node_name(d, ev->node), ev->reason, ev->epoch, ago);
+			 s->c->name, peers_name(&d->peers, ev->node), ev->reason, ev->epoch, ago);
 		if (!s->trigger_ns)
 			s->trigger_ns = ev->ts_ns;
-		move_record(s, now);
+		set_move_record(s, now);
 		set_event(s, FSM_EV_ACQUIRE, 1, "kernel takeover");
 		break;
 	case HBPF_EV_CLAIM:
 		if (s && s->m.state == FSM_OFFLINE)
-			claim_event(d, s, ev);
+			claim_event(&d->claim, s, ev);
 		break;
 	case HBPF_EV_DEMOTE:
 	case HBPF_EV_YIELD:
@@ -571,20 +308,21 @@ void daemon_kernel_event(struct daemon *d, const struct hbpf_event *ev)
 		if (!s->trigger_ns)
 			s->trigger_ns = ev->ts_ns;
 		if (ev->type == HBPF_EV_YIELD)
-			move_record(s, now);
+			set_move_record(s, now);
 		set_event(s, FSM_EV_LOST, -1, "kernel demoted");
 		break;
 	case HBPF_EV_MOVE_REQ:
 		if (!s || s->m.state != FSM_ONLINE)
 			break;
-		if (!peer_usable(d, ev->node)) {
+		if (!peers_usable(&d->peers, ev->node)) {
 			log_warnx("(%s) move to %s requested, but %s is not usable", s->c->name,
-				  node_name(d, ev->node), node_name(d, ev->node));
+				  peers_name(&d->peers, ev->node), peers_name(&d->peers, ev->node));
 			break;
 		}
 		/* Only "hbpfctl move" run on another node sends this: an operator's
 		 * move, obeyed like one given here. */
-		log_info("(%s) move to %s requested by a peer", s->c->name, node_name(d, ev->node));
+		log_info("(%s) move to %s requested by a peer", s->c->name,
+			 peers_name(&d->peers, ev->node));
 		set_undampen(s, "move requested");
 		s->trigger_ns = now;
 		set_event(s, FSM_EV_RELEASE, ev->node, "move requested");
@@ -592,7 +330,7 @@ void daemon_kernel_event(struct daemon *d, const struct hbpf_event *ev)
 	case HBPF_EV_STALE_ARP:
 		if (s && s->m.state == FSM_ONLINE) {
 			log_info("(%s) foreign ARP for an owned VIP: re-announcing", s->c->name);
-			do_garp(s);
+			set_garp(s);
 		}
 		break;
 	default:
@@ -627,252 +365,497 @@ static void grace_end(struct daemon *d, uint64_t now)
 			  (double)(now - until) / 1e6);
 }
 
-void daemon_tick(struct daemon *d, uint64_t now)
+static void tick(struct daemon *d, uint64_t now)
 {
 	int i;
 
 	d->k.local->stamp_ns = now;
 	if (d->grace_open)
 		grace_end(d, now);
-	usable_tick(d, now);
-	margin_tick(d, now);
+	peers_tick(&d->peers, now);
 	/* Start-up rounds (resume, then priority) and tie-breaker claims. */
-	claim_tick(d, now);
+	claim_tick(&d->claim, now);
+	for (i = 0; i < d->cfg.nsets; i++) {
+		set_tick(&d->sets[i], now);
+		health_tick(&d->health, i, now);
+	}
+	dgrun_tick(&d->dg, now);
+	set_notify_tick(&d->setx, now);
+}
+
+static void on_signal(struct watch *w, int res)
+{
+	struct daemon *d = w->arg;
+	struct signalfd_siginfo si;
+
+	(void)res;
+	while (read(w->fd, &si, sizeof(si)) == sizeof(si)) {
+		if (si.ssi_signo == SIGTERM || si.ssi_signo == SIGINT) {
+			log_info("signal %u: releasing sets and exiting", si.ssi_signo);
+			d->stopping = 1;
+		} else if (si.ssi_signo == SIGUSR2) {
+			log_info("SIGUSR2: exiting for a restart, sets stay here");
+			d->restarting = 1;
+		}
+	}
+}
+
+static void on_tick(struct watch *w, int res)
+{
+	struct daemon *d = w->arg;
+	uint64_t exp;
+
+	(void)res;
+	while (read(w->fd, &exp, sizeof(exp)) == sizeof(exp))
+		;
+	tick(d, proc_now_ns());
+}
+
+static int ring_cb(void *ctx, void *data, size_t len)
+{
+	if (len >= sizeof(struct hbpf_event))
+		kernel_event(ctx, data);
+	return 0;
+}
+
+static void on_ring(struct watch *w, int res)
+{
+	struct daemon *d = w->arg;
+
+	(void)res;
+	ring_buffer__consume(d->rb);
+}
+
+static void on_nl(void *arg, int ifindex, const char *ifname, int carrier)
+{
+	struct daemon *d = arg;
+
+	(void)ifname;
+	if (ifindex == d->pub_ifindex)
+		public_carrier(d, carrier);
+}
+
+static void on_nl_watch(struct watch *w, int res)
+{
+	struct daemon *d = w->arg;
+
+	int carrier;
+
+	(void)res;
+	if (hnl_mon_dispatch(d->nl, on_nl, d) == -ENOBUFS &&
+	    hnl_link_info(d->nl, d->cfg.nodes[d->self_idx].public_if, NULL, NULL, &carrier) == 0)
+		public_carrier(d, carrier); /* events were lost: re-read */
+}
+
+/* A multishot POLLIN watch. */
+static void watch_set(struct watch *w, int fd, watch_cb cb, void *arg, const char *what)
+{
+	*w = (struct watch){
+		.fd = fd, .events = POLLIN, .multishot = 1, .cb = cb, .arg = arg, .what = what};
+}
+
+/* The kernel side: netlink, programs and maps, keys, unicast filter,
+ * liveness, attachment, timers. */
+static int setup_kernel(struct daemon *d)
+{
+	const struct hbpf_cfg_node *me = &d->cfg.nodes[d->self_idx];
+	int err;
+
+	err = hnl_open(&d->nl);
+	if (err)
+		return err;
+	err = kern_open(&d->k, d->pin_root);
+	if (err)
+		return err;
+	err = install_keys(d);
+	if (err)
+		return err;
+	err = fill_maps(d);
+	if (err) {
+		log_warnx("cannot fill the BPF maps: %s", strerror(-err));
+		return err;
+	}
+	/* Before XDP runs: the NIC must already pass the VMACs' frames. */
+	err = ucf_open(&d->ucf, d->nl, d->pub_ifindex, me->public_if, &d->cfg, d->self,
+		       kern_map_fd(&d->k, "vmacs"));
+	if (err)
+		return err;
+	/* Daemon liveness before the programs see traffic: their first echoes
+	 * already tell the peers that this daemon is up.  A fresh stamp, not
+	 * the start time: loading the programs takes hundreds of ms, longer
+	 * than a short daemon deadline, and a stamp that old says the daemon
+	 * is dead. */
+	d->k.local->stamp_ns = proc_now_ns();
+	d->k.local->pid = getpid();
+	d->k.local->flags = HBPF_WF_DAEMON_UP | (d->peers.carrier ? HBPF_WF_PUBLIC_UP : 0) |
+			    (d->k.local->flags & HBPF_WF_RESTARTING) |
+			    (d->cfg.tiebreak != HBPF_TB_UNSET ? HBPF_WF_TB_GATE : 0) |
+			    HBPF_WF_STARTING;
+	err = attach_all(d);
+	if (err)
+		return err;
+	return kern_arm(&d->k);
+}
+
+static void on_set_state(void *arg, struct setrt *s, int old_state, int new_state)
+{
+	struct daemon *d = arg;
+
+	if (old_state == FSM_ONLINE)
+		health_stop(&d->health, s->id);
+	claim_state_changed(&d->claim, s, old_state, new_state);
+}
+
+static int on_set_dg_step(void *arg, struct setrt *s, int kind, int dg)
+{
+	struct daemon *d = arg;
+
+	return dgrun_step(&d->dg, s, kind, dg);
+}
+
+static const struct set_ops daemon_set_ops = {
+	.state_changed = on_set_state,
+	.dg_step = on_set_dg_step,
+};
+
+/* The sets' machines (adopting what the kernel still owns), GARP, the sender. */
+static int setup_sets(struct daemon *d, uint64_t now)
+{
+	const struct hbpf_cfg_node *me = &d->cfg.nodes[d->self_idx];
+	int i, err;
+
+	d->setx = (struct set_ctx){.cfg = &d->cfg,
+				   .self = d->self,
+				   .self_name = me->name,
+				   .k = &d->k,
+				   .nl = d->nl,
+				   .pub_ifindex = d->pub_ifindex,
+				   .snd = &d->snd,
+				   .loop = &d->loop,
+				   .peers = &d->peers,
+				   .ops = &daemon_set_ops,
+				   .ops_arg = d};
+	for (i = 0; i < d->cfg.nsets; i++)
+		set_init(&d->sets[i], &d->setx, i, now);
+	health_init(&d->health, d->sets, d->cfg.nsets);
+	err = garp_init(&d->garp, kern_garp_prog_fd(&d->k), d->pub_ifindex, me->public_if,
+			vip_owned, d);
+	if (err)
+		log_warnx("gratuitous ARP unavailable: %s", strerror(-err));
+	d->garp_ok = !err;
+	d->setx.garp = d->garp_ok ? &d->garp : NULL;
+	if (d->garp_ok && d->pub_xdp_mode == XDP_ATTACHED_SKB)
+		garp_use_packet(&d->garp, "generic XDP: live frames would need the driver's own "
+					  "XDP transmit, which a driver without native XDP lacks");
+
+	err = sender_init(&d->snd, &d->cfg, d->self_idx, &d->k);
+	if (err)
+		return err;
+	d->snd_ok = 1;
+	err = sender_start(&d->snd, SENDER_RT_PRIO);
+	if (err)
+		return err;
+	set_rt(MAIN_RT_PRIO);
+	return 0;
+}
+
+/* The loop and its watches: signals, the tick, the ring buffer, the disk
+ * groups, the control socket, rtnetlink. */
+static int setup_loop(struct daemon *d, const sigset_t *mask)
+{
+	struct itimerspec its = {.it_interval = {0, TICK_NS}, .it_value = {0, TICK_NS}};
+	int err, sfd, tfd;
+
+	err = loop_init(&d->loop, 256);
+	if (err)
+		return err;
+	sfd = signalfd(-1, mask, SFD_NONBLOCK | SFD_CLOEXEC);
+	tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	if (sfd < 0 || tfd < 0 || timerfd_settime(tfd, 0, &its, NULL))
+		return -errno;
+	err = dgrun_open(&d->dg, &d->cfg, &d->k, &d->peers, &d->loop, d->sets);
+	if (err)
+		return err;
+	d->rb = ring_buffer__new(kern_map_fd(&d->k, "events"), ring_cb, d, NULL);
+	if (!d->rb)
+		return -errno;
+	d->ctl.cfg = &d->cfg;
+	d->ctl.path = d->sock_path;
+	d->ctl.self_name = d->cfg.nodes[d->self_idx].name;
+	d->ctl.k = &d->k;
+	d->ctl.snd = &d->snd;
+	d->ctl.loop = &d->loop;
+	d->ctl.peers = &d->peers;
+	d->ctl.sets = d->sets;
+	d->ctl.dg = &d->dg;
+	d->ctl.stopping = &d->stopping;
+	d->ctl.restarting = &d->restarting;
+	err = ctl_server_open(&d->ctl);
+	if (err)
+		return err;
+	watch_set(&d->sig_w, sfd, on_signal, d, "signalfd");
+	watch_set(&d->tick_w, tfd, on_tick, d, "timerfd");
+	watch_set(&d->ring_w, ring_buffer__epoll_fd(d->rb), on_ring, d, "ring buffer");
+	watch_set(&d->nl_w, hnl_mon_fd(d->nl), on_nl_watch, d, "rtnetlink");
+	if (loop_watch(&d->loop, &d->sig_w) || loop_watch(&d->loop, &d->tick_w) ||
+	    loop_watch(&d->loop, &d->ring_w) || loop_watch(&d->loop, &d->nl_w))
+		return -EBUSY;
+	return 0;
+}
+
+static int daemon_setup(struct daemon *d)
+{
+	const struct hbpf_cfg_node *me = &d->cfg.nodes[d->self_idx];
+	uint64_t now = proc_now_ns(), claim_at;
+	sigset_t mask;
+	int err;
+
+	d->self = me->id;
+	peers_init(&d->peers, &d->cfg, &d->k, d->self);
+	/* Block the signals before any thread exists: they are read from a signalfd. */
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGUSR2);
+	sigaddset(&mask, SIGHUP);
+	sigaddset(&mask, SIGPIPE);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+	if (mlockall(MCL_CURRENT | MCL_FUTURE))
+		log_warn("mlockall");
+	err = setup_kernel(d);
+	if (!err)
+		err = setup_sets(d, now);
+	if (!err)
+		err = setup_loop(d, &mask);
+	if (err)
+		return err;
+
+	/* A restarted daemon whose predecessor announced the restart resumes at
+	 * once; otherwise listen for two detection periods (every live peer has
+	 * been heard, or declared dead, by then) before claiming anything.
+	 * The period starts now that the programs listen and the sender runs:
+	 * loading them can take longer than the period itself.  The restart
+	 * grace is ended by the first tick, right after it stamps. */
+	claim_at =
+		proc_now_ns() + 2 * (uint64_t)d->cfg.interval_ms * d->cfg.detect_mult * 1000000ull;
+	if (d->k.local->restart_until_ns) {
+		log_info("resuming after a clean restart");
+		d->grace_open = 1;
+	}
+	err = claim_open(&d->claim, &d->cfg, &d->k, &d->peers, &d->loop, d->sets, &d->stopping,
+			 claim_at);
+	if (err)
+		return err;
+	ucf_commit(&d->ucf);
+	log_info("node %s (id %u) up: %d link(s), %d set(s), interval %u ms x %u, daemon "
+		 "deadline %u ms",
+		 me->name, me->id, d->cfg.nlinks, d->cfg.nsets, d->cfg.interval_ms,
+		 d->cfg.detect_mult, d->cfg.daemon_deadline_ms);
+	return 0;
+}
+
+static int all_quiet(struct daemon *d)
+{
+	int i;
+
+	for (i = 0; i < d->cfg.nsets; i++) {
+		int st = d->sets[i].m.state;
+
+		if (st == FSM_ACQUIRING || st == FSM_RELEASING || st == FSM_ONLINE)
+			return 0;
+	}
+	return 1;
+}
+
+/* Release whatever this node still runs (a set may come online while we stop:
+ * a takeover event queued before our shutdown flag reached the kernel). */
+static void release_all(struct daemon *d)
+{
+	int i;
+
 	for (i = 0; i < d->cfg.nsets; i++) {
 		struct setrt *s = &d->sets[i];
 
-		if (s->garp_left > 0 && now >= s->garp_next_ns) {
-			if (d->k.sets[i].owned)
-				do_garp(s);
-			s->garp_left--;
-			s->garp_next_ns = now + (uint64_t)d->cfg.garp_spacing_ms * 1000000ull;
-		}
-		health_tick(s, now);
-		dampen_tick(s, now);
-		if (s->proc_running && proc_expired(&s->proc, now)) {
-			log_warnx("(%s) command timed out: killing it", s->c->name);
-			proc_kill(&s->proc, SIGKILL);
-			/* proc_done reaps it and fails the step */
-			s->proc.deadline_ns = UINT64_MAX;
-		}
+		if (s->m.state == FSM_ONLINE || s->m.state == FSM_ACQUIRING)
+			set_event(s, FSM_EV_RELEASE, peers_next(&d->peers, s->c, d->self),
+				  "shutdown");
 	}
-	dgrun_tick(d, now);
-	for (i = 0; i < DAEMON_MAX_NOTIFY; i++)
-		if (d->notify[i].used && proc_expired(&d->notify[i].p, now)) {
-			proc_kill(&d->notify[i].p, SIGKILL);
-			d->notify[i].p.deadline_ns = UINT64_MAX;
-		}
 }
 
-static struct setrt *ctl_set(struct daemon *d, const char *name, char *out, size_t len)
+static void daemon_run(struct daemon *d)
 {
-	const struct hbpf_cfg_set *c = name ? hbpf_config_set(&d->cfg, name) : NULL;
+	uint64_t stop_deadline = 0, quiet_since = 0, now;
 
-	if (!c) {
-		snprintf(out, len, "error: unknown set '%s'\n", name ? name : "");
-		return NULL;
+	for (;;) {
+		if (loop_run_once(&d->loop, d->stopping ? 5 : 100) < 0)
+			log_warnx("event loop error");
+		if (d->restarting) {
+			d->k.local->restart_until_ns = proc_now_ns() + RESTART_GRACE_NS;
+			d->k.local->flags |= HBPF_WF_RESTARTING;
+			return;
+		}
+		if (!d->stopping)
+			continue;
+		now = proc_now_ns();
+		if (!stop_deadline) {
+			/* From now on the kernel takes nothing (takeover pass,
+			 * handoffs) and peers stop counting on this node. */
+			d->k.local->flags |= HBPF_WF_SHUTDOWN;
+			stop_deadline = now + 120000000000ull;
+		}
+		release_all(d);
+		if (!all_quiet(d)) {
+			quiet_since = 0;
+			if (now < stop_deadline)
+				continue;
+			log_warnx("shutdown: sets still busy after 120 s; exiting anyway");
+			return;
+		}
+		/* Quiet for a few heartbeats: the handoffs reached the peers and no
+		 * late takeover is still on its way. */
+		if (!quiet_since)
+			quiet_since = now;
+		if (now - quiet_since >= 10 * (uint64_t)d->cfg.interval_ms * 1000000ull)
+			return;
 	}
-	return &d->sets[c->id];
 }
 
-static int ctl_move(struct daemon *d, struct setrt *s, const char *node, char *out, size_t len)
+static void daemon_teardown(struct daemon *d)
 {
-	const struct hbpf_cfg_node *n = node ? hbpf_config_node(&d->cfg, node) : NULL;
-	volatile struct hbpf_set *ks = &d->k.sets[s->id];
-	int i, listed = 0;
-
-	if (!n) {
-		snprintf(out, len, "error: unknown node '%s'\n", node ? node : "");
-		return -1;
+	if (d->snd_ok)
+		sender_stop(&d->snd);
+	if (d->k.local && !d->restarting) {
+		d->k.local->flags = HBPF_WF_SHUTDOWN;
+		d->k.local->stamp_ns = 0;
 	}
-	for (i = 0; i < s->c->nnodes; i++)
-		listed |= s->c->prio[i] == n->id;
-	if (!listed) {
-		snprintf(out, len, "error: node %s is not in set %s's node list\n", n->name,
-			 s->c->name);
-		return -1;
+	if (d->rb)
+		ring_buffer__free(d->rb);
+	ctl_server_close(&d->ctl);
+	dgrun_close(&d->dg);
+	claim_close(&d->claim);
+	if (d->garp_ok)
+		garp_close(&d->garp);
+	if (d->k.skel)
+		kern_close(&d->k);
+	if (d->nl) {
+		ucf_close(&d->ucf, d->nl, d->restarting);
+		hnl_close(d->nl);
 	}
-	if (!peer_usable(d, n->id)) {
-		snprintf(out, len,
-			 "error: node %s is not usable (dead, daemon down or public "
-			 "link down)\n",
-			 n->name);
-		return -1;
-	}
-	if (ks->owned) {
-		if (n->id == d->self) {
-			snprintf(out, len, "ok %s is already on %s\n", s->c->name, n->name);
-			return 0;
-		}
-		if (s->m.state != FSM_ONLINE) {
-			snprintf(out, len, "error: %s is %s here; try again when online\n",
-				 s->c->name, fsm_state_name(s->m.state));
-			return -1;
-		}
-		set_undampen(s, "operator move");
-		s->trigger_ns = kern_now_ns();
-		set_event(s, FSM_EV_RELEASE, n->id, "move");
-		snprintf(out, len, "ok moving %s to %s\n", s->c->name, n->name);
-		return 0;
-	}
-	if (ks->owner == HBPF_NODE_NONE || ks->owner == d->self) {
-		snprintf(out, len, "error: nobody holds %s; use acquire on %s\n", s->c->name,
-			 n->name);
-		return -1;
-	}
-	if (ks->owner == n->id) {
-		snprintf(out, len, "ok %s is already on %s\n", s->c->name, n->name);
-		return 0;
-	}
-	set_undampen(s, "operator move");
-	sender_move(&d->snd, s->id, n->id, HANDOFF_HOLD_NS);
-	snprintf(out, len, "ok asked %s to move %s to %s\n", node_name(d, ks->owner), s->c->name,
-		 n->name);
-	return 0;
 }
 
-static int ctl_sets(struct daemon *d, char *out, size_t len)
+/* hbpfd -u, or a failed first start: detach our programs, remove the pins. */
+static int unload_pins(struct daemon *d)
 {
-	size_t off = 0;
+	const struct hbpf_cfg_node *me = &d->cfg.nodes[d->self_idx];
+	const char *names[HBPF_MAX_LINKS + 1];
+	int idx[HBPF_MAX_LINKS + 1], i, n = 0;
+
+	for (i = 0; i <= me->nlinks; i++) {
+		names[n] = i < me->nlinks ? me->links[i].ifname : me->public_if;
+		idx[n] = if_nametoindex(names[n]);
+		n++;
+	}
+	return kern_unload(d->pin_root, names, idx, n);
+}
+
+/* hbpfd -u: the VMACs leave the public interface's unicast filter too. */
+static void unload_vmacs(struct daemon *d)
+{
+	const struct hbpf_cfg_node *me = &d->cfg.nodes[d->self_idx];
+	char path[HBPF_PATH_MAX + 32];
+	struct nlctx *nl;
+	int fd, idx = (int)if_nametoindex(me->public_if);
+
+	if (!idx || hnl_open(&nl))
+		return;
+	snprintf(path, sizeof(path), "%s/v%d/vmacs", d->pin_root, HBPF_LAYOUT_VERSION);
+	fd = bpf_obj_get(path);
+	ucf_remove_all(nl, idx, me->public_if, &d->cfg, fd);
+	if (fd >= 0)
+		close(fd);
+	hnl_close(nl);
+}
+
+static int find_self(struct daemon *d, const char *name)
+{
+	char host[HOST_NAME_MAX + 1];
 	int i;
 
-	for (i = 0; i < d->cfg.nsets && off < len; i++) {
-		struct setrt *s = &d->sets[i];
-		volatile struct hbpf_set *ks = &d->k.sets[i];
-
-		/* The flags column comes last: older readers take the first six. */
-		off += snprintf(out + off, len - off, "%s %s %s %u %s %.3f %s\n", s->c->name,
-				fsm_state_name(s->m.state), node_name(d, ks->owner), ks->epoch,
-				s->last_step ? fsm_step_name(s->last_step) : "-",
-				(double)s->last_step_us / 1000.0, s->dampened ? "dampened" : "-");
-	}
-	if (off < len)
-		snprintf(out + off, len - off, "ok\n");
-	return 0;
-}
-
-int daemon_ctl(struct daemon *d, char *line, int fd, char *out, size_t len)
-{
-	char *save = NULL, *cmd, *a1, *a2, *extra;
-	struct setrt *s;
-
-	cmd = strtok_r(line, " \n", &save);
-	a1 = strtok_r(NULL, " \n", &save);
-	a2 = strtok_r(NULL, " \n", &save);
-	extra = strtok_r(NULL, " \n", &save);
-	if (!cmd) {
-		snprintf(out, len, "error: empty request\n");
-		return -1;
-	}
-	if (extra) {
-		snprintf(out, len, "error: too many arguments\n");
-		return -1;
-	}
-	if (!strcmp(cmd, "dg-status") && !a1)
-		return dgrun_ctl(d, cmd, NULL, NULL, fd, out, len);
-	if ((!strcmp(cmd, "dg-import") || !strcmp(cmd, "dg-deport")) && a1)
-		return dgrun_ctl(d, cmd, a1, a2, fd, out, len);
-	if (!strcmp(cmd, "ping") && !a1) {
-		snprintf(out, len, "ok pong %s\n", d->cfg.nodes[d->self_idx].name);
-		return 0;
-	}
-	if (!strcmp(cmd, "sets") && !a1)
-		return ctl_sets(d, out, len);
-	if (!strcmp(cmd, "shutdown") && !a1) {
-		d->stopping = 1;
-		snprintf(out, len, "ok releasing sets and exiting\n");
-		return 0;
-	}
-	if (!strcmp(cmd, "restart") && !a1) {
-		d->restarting = 1;
-		snprintf(out, len, "ok exiting for a restart; sets stay here\n");
-		return 0;
-	}
-	if (!strcmp(cmd, "move") && a1 && a2) {
-		s = ctl_set(d, a1, out, len);
-		return s ? ctl_move(d, s, a2, out, len) : -1;
-	}
-	if ((!strcmp(cmd, "acquire") || !strcmp(cmd, "release") || !strcmp(cmd, "reset")) && a1 &&
-	    !a2) {
-		s = ctl_set(d, a1, out, len);
-		if (!s)
+	if (!name) {
+		if (gethostname(host, sizeof(host)))
 			return -1;
-		if (!strcmp(cmd, "reset")) {
-			if (s->m.state != FSM_FAILED && !s->dampened) {
-				snprintf(out, len, "error: %s is %s, not failed or dampened\n",
-					 s->c->name, fsm_state_name(s->m.state));
-				return -1;
-			}
-			set_undampen(s, "reset command");
-			if (s->m.state == FSM_FAILED)
-				set_event(s, FSM_EV_RESET, 0, NULL);
-			snprintf(out, len, "ok\n");
-			return 0;
-		}
-		if (!strcmp(cmd, "release")) {
-			if (s->m.state != FSM_ONLINE && s->m.state != FSM_ACQUIRING) {
-				snprintf(out, len, "error: %s is %s here\n", s->c->name,
-					 fsm_state_name(s->m.state));
-				return -1;
-			}
-			s->trigger_ns = kern_now_ns();
-			set_event(s, FSM_EV_RELEASE, -1, "release command");
-			snprintf(out, len, "ok releasing %s\n", s->c->name);
-			return 0;
-		}
-		/* acquire */
-		if (s->m.state == FSM_ONLINE || s->m.state == FSM_ACQUIRING) {
-			snprintf(out, len, "ok %s is already %s here\n", s->c->name,
-				 fsm_state_name(s->m.state));
-			return 0;
-		}
-		{
-			volatile struct hbpf_set *ks = &d->k.sets[s->id];
-
-			if (ks->owner != HBPF_NODE_NONE && ks->owner != d->self &&
-			    peer_state(d, ks->owner, &(struct hbpf_peer){0}) == HBPF_PEER_ALIVE) {
-				snprintf(out, len, "error: %s is held by %s; use move\n",
-					 s->c->name, node_name(d, ks->owner));
-				return -1;
-			}
-		}
-		s->trigger_ns = kern_now_ns();
-		set_event(s, FSM_EV_ACQUIRE, 0, "acquire command");
-		snprintf(out, len, "ok acquiring %s\n", s->c->name);
-		return 0;
+		name = host;
 	}
-	snprintf(out, len, "error: unknown or malformed request '%s' (see hbpfctl(8))\n", cmd);
+	for (i = 0; i < d->cfg.nnodes; i++)
+		if (!strcmp(d->cfg.nodes[i].name, name))
+			return i;
+	fprintf(stderr, "hbpfd: node '%s' is not in %s (use -N)\n", name, d->cfg.path);
 	return -1;
 }
 
-void daemon_public_carrier(struct daemon *d, int up)
+void daemon_defaults(struct daemon *d)
+{
+	d->pin_root = HBPF_PIN_ROOT_DEFAULT;
+	d->sock_path = HBPF_CTL_SOCKET;
+	d->k.lock_fd = -1;
+	d->ctl.fd = -1;
+}
+
+int daemon_configure(struct daemon *d, const char *config, const char *node, int keys)
+{
+	struct hbpf_keyset ks;
+	char errbuf[512];
+	int err;
+
+	if (hbpf_config_load(config, &d->cfg, errbuf, sizeof(errbuf))) {
+		fprintf(stderr, "%s\n", errbuf);
+		return -1;
+	}
+	d->self_idx = find_self(d, node);
+	if (d->self_idx < 0)
+		return -1;
+	if (!keys)
+		return 0;
+	err = load_keys(&d->cfg, &ks, errbuf, sizeof(errbuf));
+	explicit_bzero(&ks, sizeof(ks));
+	if (err) {
+		fprintf(stderr, "%s\n", errbuf);
+		return -1;
+	}
+	return 0;
+}
+
+void daemon_log_start(struct daemon *d, int fg, int verbose)
 {
 	int i;
 
-	if (up == d->pub_carrier)
-		return;
-	d->pub_carrier = up;
-	if (up)
-		d->k.local->flags |= HBPF_WF_PUBLIC_UP;
-	else
-		d->k.local->flags &= ~HBPF_WF_PUBLIC_UP;
-	log_warnx("public interface %s: carrier %s", d->cfg.nodes[d->self_idx].public_if,
-		  up ? "up" : "down");
-	if (up)
-		return;
-	for (i = 0; i < d->cfg.nsets; i++) {
-		struct setrt *s = &d->sets[i];
-		int to;
+	log_init("hbpfd", fg,
+		 LOG_LVL_INFO + verbose > LOG_LVL_DEBUG ? LOG_LVL_DEBUG : LOG_LVL_INFO + verbose);
+	bpflog_hook();
+	for (i = 0; i < d->cfg.nwarnings; i++)
+		log_warnx("%s", d->cfg.warnings[i]);
+}
 
-		if (s->m.state != FSM_ONLINE && s->m.state != FSM_ACQUIRING)
-			continue;
-		to = set_next_node(d, s->c, d->self);
-		log_warnx("(%s) public link lost: releasing%s%s", s->c->name, to >= 0 ? " to " : "",
-			  to >= 0 ? node_name(d, to) : " (no usable peer)");
-		/* Not dampened: with no public link the set serves nobody here. */
-		s->trigger_ns = kern_now_ns();
-		if (to >= 0)
-			move_record(s, s->trigger_ns);
-		set_event(s, FSM_EV_RELEASE, to, "public link down");
+int daemon_unload(struct daemon *d)
+{
+	unload_vmacs(d);
+	return unload_pins(d);
+}
+
+int daemon_main(struct daemon *d)
+{
+	int err = daemon_setup(d);
+
+	if (err) {
+		log_msg(LOG_LVL_ERR, "start-up failed: %s", strerror(-err));
+		daemon_teardown(d);
+		/* Nothing was there before this start: leave nothing behind. */
+		if (d->k.fresh && !unload_pins(d))
+			log_info("removed the programs and maps this start-up attached and pinned");
+		return err;
 	}
+	daemon_run(d);
+	daemon_teardown(d);
+	log_info("exiting%s", d->restarting ? " for a restart" : "");
+	return 0;
 }

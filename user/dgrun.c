@@ -13,18 +13,19 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "daemon.h"
+#include "dgrun.h"
 #include "log.h"
+#include "proc.h"
 
 static const char *const op_names[] = {"", "acquire", "fsck", "mount", "unmount", "release"};
 
 static void dg_lost_cb(void *arg, const char *why);
 
-static struct dgrt *dgrt_of_set(struct setrt *s, int arg)
+static struct dgrt *dgrt_of_set(struct dgrun *run, struct setrt *s, int arg)
 {
 	if (arg < 0 || arg >= s->c->ndgs)
 		return NULL;
-	return &s->d->dgs[s->c->dgs[arg]];
+	return &run->dgs[s->c->dgs[arg]];
 }
 
 /* Operator request finished (or failed): answer the waiting hbpfctl. */
@@ -57,7 +58,7 @@ static int start_op(struct dgrt *r, int op)
 	int err;
 
 	r->op = op;
-	r->op_start_ns = kern_now_ns();
+	r->op_start_ns = proc_now_ns();
 	switch (op) {
 	case DG_OP_ACQUIRE:
 		err = dg_acquire(r->g, r->force);
@@ -84,10 +85,10 @@ static int start_op(struct dgrt *r, int op)
 static void dg_done_cb(void *arg, int op, int err, const char *why)
 {
 	struct dgrt *r = arg;
-	struct daemon *d = r->d;
+	struct dgrun *run = r->run;
 	char buf[256];
 
-	r->op_us[op] = (kern_now_ns() - r->op_start_ns) / 1000;
+	r->op_us[op] = (proc_now_ns() - r->op_start_ns) / 1000;
 	r->op = 0;
 	if (r->adopting) {
 		/* Not a set step: the set is ONLINE already and no step waits for it. */
@@ -121,68 +122,74 @@ static void dg_done_cb(void *arg, int op, int err, const char *why)
 	if (r->set < 0)
 		return;
 	if (err == -EBUSY && op == DG_OP_ACQUIRE)
-		d->sets[r->set].lease_busy = 1;
+		run->sets[r->set].lease_busy = 1;
 	if (err)
 		snprintf(buf, sizeof(buf), "dg %s %s: %s", r->c->name, op_names[op],
 			 why ? why : strerror(-err));
-	set_step_done(&d->sets[r->set], err == 0, err ? buf : NULL);
+	set_step_done(&run->sets[r->set], err == 0, err ? buf : NULL);
 }
 
 static void dg_lost_cb(void *arg, const char *why)
 {
 	struct dgrt *r = arg;
-	struct daemon *d = r->d;
+	struct dgrun *run = r->run;
+	struct peers *p = run->peers;
 	struct setrt *s;
 	int to;
 
 	log_warnx("(dg %s) lease lost: %s", r->c->name, why);
 	if (r->set < 0)
 		return;
-	s = &d->sets[r->set];
+	s = &run->sets[r->set];
 	if (s->m.state != FSM_ONLINE && s->m.state != FSM_ACQUIRING)
 		return;
 	/* Stop answering now: a peer may soon call our lease expired. */
-	__atomic_store_n(&d->k.sets[s->id].owned, 0, __ATOMIC_RELEASE);
-	to = set_next_node(d, s->c, d->self);
+	kern_set_drop(run->k, s->id, KERN_DROP_SILENT);
+	to = peers_next(p, s->c, p->self);
 	log_warnx("(%s) cannot renew the lease of %s: demoted, releasing%s%s", s->c->name,
-		  r->c->name, to >= 0 ? " to " : "", to >= 0 ? node_name(d, to) : "");
-	s->trigger_ns = kern_now_ns();
+		  r->c->name, to >= 0 ? " to " : "", to >= 0 ? peers_name(p, to) : "");
+	s->trigger_ns = proc_now_ns();
 	set_event(s, FSM_EV_RELEASE, to, "disk lease lost");
 }
 
 static const struct dg_ops dg_ops = {.done = dg_done_cb, .lost = dg_lost_cb};
 
-int dgrun_open(struct daemon *d)
+int dgrun_open(struct dgrun *run, const struct hbpf_config *cfg, struct hbpf_kern *k,
+	       struct peers *peers, struct loop *loop, struct setrt *sets)
 {
 	int i, err;
 
-	for (i = 0; i < d->cfg.ndgs; i++) {
-		struct dgrt *r = &d->dgs[i];
+	run->cfg = cfg;
+	run->k = k;
+	run->peers = peers;
+	run->sets = sets;
+	for (i = 0; i < cfg->ndgs; i++) {
+		struct dgrt *r = &run->dgs[i];
 		struct dg_params p = {0};
 
-		r->d = d;
-		r->c = &d->cfg.dgs[i];
+		r->run = run;
+		r->c = &cfg->dgs[i];
 		r->idx = i;
 		r->set = r->c->set;
 		r->ctl_fd = -1;
 		p.name = r->c->name;
-		p.meta = hbpf_config_dg_meta(r->c, d->self);
-		p.self = d->self;
+		p.meta = hbpf_config_dg_meta(r->c, peers->self);
+		p.self = peers->self;
 		p.fsck_parallel = r->c->fsck_parallel;
 		p.kill_grace_ms = r->c->kill_grace_ms;
 		p.fsck_timeout_ms = 600000;
-		err = dg_open(&r->g, &p, &d->loop, &dg_ops, r);
+		err = dg_open(&r->g, &p, loop, &dg_ops, r);
 		if (err) {
 			log_warnx("(dg %s) cannot open metadata device %s: %s", r->c->name, p.meta,
 				  strerror(-err));
 			return err;
 		}
-		if (r->set >= 0 && d->sets[r->set].m.state == FSM_ONLINE) {
+		if (r->set >= 0 && sets[r->set].m.state == FSM_ONLINE) {
 			/* Hitless restart: the kernel kept the set, so our last run held
 			 * this group and its volumes are still mounted. */
 			r->adopting = 1;
 			r->op = DG_OP_ACQUIRE;
-			r->op_start_ns = kern_now_ns();
+			r->op_start_ns = proc_now_ns();
 			err = dg_adopt(r->g);
 			if (err) {
 				r->adopting = 0;
@@ -195,31 +202,33 @@ int dgrun_open(struct daemon *d)
 	return 0;
 }
 
-void dgrun_close(struct daemon *d)
+void dgrun_close(struct dgrun *run)
 {
 	int i;
 
-	for (i = 0; i < d->cfg.ndgs; i++) {
-		if (d->dgs[i].ctl_fd >= 0)
-			close(d->dgs[i].ctl_fd);
-		if (d->dgs[i].g)
-			dg_close(d->dgs[i].g);
-		d->dgs[i].g = NULL;
+	if (!run->cfg)
+		return; /* never opened */
+	for (i = 0; i < run->cfg->ndgs; i++) {
+		if (run->dgs[i].ctl_fd >= 0)
+			close(run->dgs[i].ctl_fd);
+		if (run->dgs[i].g)
+			dg_close(run->dgs[i].g);
+		run->dgs[i].g = NULL;
 	}
 }
 
-void dgrun_tick(struct daemon *d, uint64_t now)
+void dgrun_tick(struct dgrun *run, uint64_t now)
 {
 	int i;
 
-	for (i = 0; i < d->cfg.ndgs; i++)
-		if (d->dgs[i].g)
-			dg_tick(d->dgs[i].g, now);
+	for (i = 0; i < run->cfg->ndgs; i++)
+		if (run->dgs[i].g)
+			dg_tick(run->dgs[i].g, now);
 }
 
-int dgrun_step(struct setrt *s, int kind, int arg)
+int dgrun_step(struct dgrun *run, struct setrt *s, int kind, int arg)
 {
-	struct dgrt *r = dgrt_of_set(s, arg);
+	struct dgrt *r = dgrt_of_set(run, s, arg);
 	int op;
 
 	if (!r || !r->g)
@@ -254,7 +263,7 @@ int dgrun_step(struct setrt *s, int kind, int arg)
 	return start_op(r, op);
 }
 
-int dgrun_ctl(struct daemon *d, const char *cmd, const char *name, const char *opt, int fd,
+int dgrun_ctl(struct dgrun *run, const char *cmd, const char *name, const char *opt, int fd,
 	      char *out, size_t len)
 {
 	const struct hbpf_cfg_dg *c;
@@ -263,10 +272,10 @@ int dgrun_ctl(struct daemon *d, const char *cmd, const char *name, const char *o
 	int i, err;
 
 	if (!strcmp(cmd, "dg-status")) {
-		for (i = 0; i < d->cfg.ndgs && off < len; i++) {
+		for (i = 0; i < run->cfg->ndgs && off < len; i++) {
 			char st[256];
 
-			r = &d->dgs[i];
+			r = &run->dgs[i];
 			if (!r->g || dg_status(r->g, st, sizeof(st)))
 				snprintf(st, sizeof(st), "not open");
 			off += snprintf(out + off, len - off, "%s %s\n", r->c->name, st);
@@ -275,21 +284,21 @@ int dgrun_ctl(struct daemon *d, const char *cmd, const char *name, const char *o
 			snprintf(out + off, len - off, "ok\n");
 		return 0;
 	}
-	c = name ? hbpf_config_dg(&d->cfg, name) : NULL;
+	c = name ? hbpf_config_dg(run->cfg, name) : NULL;
 	if (!c) {
 		snprintf(out, len, "error: unknown disk group '%s'\n", name ? name : "");
 		return -1;
 	}
-	r = &d->dgs[c - d->cfg.dgs];
+	r = &run->dgs[c - run->cfg->dgs];
 	if (r->op || r->ctl_fd >= 0) {
 		snprintf(out, len, "error: %s is busy (%s)\n", c->name, op_names[r->op]);
 		return -1;
 	}
-	if (r->set >= 0 && d->sets[r->set].m.state != FSM_OFFLINE &&
-	    d->sets[r->set].m.state != FSM_FAILED) {
+	if (r->set >= 0 && run->sets[r->set].m.state != FSM_OFFLINE &&
+	    run->sets[r->set].m.state != FSM_FAILED) {
 		snprintf(out, len, "error: %s belongs to set %s, which is %s here; use the set\n",
-			 c->name, d->cfg.sets[r->set].name,
-			 fsm_state_name(d->sets[r->set].m.state));
+			 c->name, run->cfg->sets[r->set].name,
+			 fsm_state_name(run->sets[r->set].m.state));
 		return -1;
 	}
 	if (!strcmp(cmd, "dg-import")) {

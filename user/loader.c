@@ -18,6 +18,7 @@
 #include "hbpf.skel.h"
 #include "loader.h"
 #include "log.h"
+#include "proc.h"
 #include "xdpmode.h"
 
 #define TC_HANDLE 0x4842 /* "HB": our filter's handle on clsact egress */
@@ -379,6 +380,50 @@ int kern_arm(struct hbpf_kern *k)
 		return err;
 	}
 	return 0;
+}
+
+/* epoch = max(epoch, min_epoch) + bump, against concurrent kernel stores. */
+static uint32_t epoch_raise(volatile struct hbpf_set *ks, uint32_t min_epoch, uint32_t bump)
+{
+	uint32_t cur = __atomic_load_n(&ks->epoch, __ATOMIC_ACQUIRE), want;
+
+	do {
+		want = (cur > min_epoch ? cur : min_epoch) + bump;
+		if (want == cur)
+			return cur;
+	} while (!__atomic_compare_exchange_n(&ks->epoch, &cur, want, 0, __ATOMIC_ACQ_REL,
+					      __ATOMIC_ACQUIRE));
+	return want;
+}
+
+uint32_t kern_set_own(struct hbpf_kern *k, int set, int self, uint32_t min_epoch, int how)
+{
+	volatile struct hbpf_set *ks = &k->sets[set];
+
+	if (how == KERN_OWN_FLOOR)
+		return epoch_raise(ks, min_epoch, 0);
+	if (__atomic_load_n(&ks->owned, __ATOMIC_ACQUIRE))
+		return __atomic_load_n(&ks->epoch, __ATOMIC_ACQUIRE);
+	min_epoch = epoch_raise(ks, min_epoch, 1);
+	__atomic_store_n(&ks->owner, (__u8)self, __ATOMIC_RELAXED);
+	__atomic_store_n(&ks->changed_ns, proc_now_ns(), __ATOMIC_RELAXED);
+	__atomic_store_n(&ks->owned, 1, __ATOMIC_RELEASE);
+	return min_epoch;
+}
+
+void kern_set_drop(struct hbpf_kern *k, int set, int how)
+{
+	volatile struct hbpf_set *ks = &k->sets[set];
+
+	/* owned first: the gate stops answering before anything else changes. */
+	__atomic_store_n(&ks->owned, 0, __ATOMIC_RELEASE);
+	if (how == KERN_DROP_SILENT)
+		return;
+	__atomic_store_n(&ks->owner, HBPF_NODE_NONE, __ATOMIC_RELAXED);
+	if (how == KERN_DROP_DEMOTE)
+		__atomic_store_n(&ks->changed_ns, proc_now_ns(), __ATOMIC_RELAXED);
+	else
+		__atomic_store_n(&ks->epoch, 0, __ATOMIC_RELEASE);
 }
 
 int kern_map_fd(struct hbpf_kern *k, const char *name)

@@ -9,8 +9,8 @@
 #ifndef HBPF_LOADER_H
 #define HBPF_LOADER_H
 
+#include <stddef.h>
 #include <stdint.h>
-#include <time.h>
 #include <hbpf/abi.h>
 
 struct hbpf;
@@ -55,16 +55,29 @@ int kern_features(struct hbpf_features *fs);
 /* Run xdp_arm once (initialise and start the kernel timers). */
 int kern_arm(struct hbpf_kern *k);
 
+/*
+ * The daemon's only two writers of sets[].owned and sets[].epoch (the
+ * kernel's are in bpf/).  Both are atomic, not single-writer: the kernel
+ * yields a set, raises its epoch or demotes this node from XDP and timer
+ * programs that run on other CPUs while the daemon writes.  The "sets" map
+ * is an mmapped array (BPF_F_MMAPABLE), whose values cannot hold a
+ * bpf_spin_lock, so a BPF_F_LOCK update is not available; instead the epoch
+ * only ever grows, by compare-and-swap from the value actually there (a
+ * plain "epoch + 1" could undo an epoch the kernel raised in between), and
+ * owned is stored last with release order, so whoever sees owned == 1 sees
+ * the epoch and owner of that take.
+ */
+#define KERN_OWN_FLOOR 0 /* raise the epoch to at least min_epoch, nothing else */
+#define KERN_OWN_TAKE 1	 /* unless owned: epoch max(epoch, min_epoch) + 1, owner self, owned */
+/* Returns the set's epoch afterwards. */
+uint32_t kern_set_own(struct hbpf_kern *k, int set, int self, uint32_t min_epoch, int how);
+
+#define KERN_DROP_SILENT 0 /* owned = 0 only: the gate stops answering now */
+#define KERN_DROP_DEMOTE 1 /* owned = 0, owner none, changed_ns now */
+#define KERN_DROP_RESET 2  /* a slot no program uses yet: owned 0, owner none, epoch 0 */
+void kern_set_drop(struct hbpf_kern *k, int set, int how);
+
 int kern_map_fd(struct hbpf_kern *k, const char *name);
 int kern_garp_prog_fd(struct hbpf_kern *k);
-
-/* CLOCK_MONOTONIC in ns: the clock of bpf_ktime_get_ns() and of every stamp. */
-static inline uint64_t kern_now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
 
 #endif /* HBPF_LOADER_H */

@@ -26,7 +26,8 @@ struct proc {
 	uint64_t deadline_ns; /* start_ns + timeout, 0 = none */
 };
 
-/* CLOCK_MONOTONIC in ns. */
+/* CLOCK_MONOTONIC in ns: the clock of bpf_ktime_get_ns() and of every stamp
+ * (the daemon's one clock helper). */
 uint64_t proc_now_ns(void);
 
 /*
