@@ -48,6 +48,11 @@ BPF_CFLAGS = -target bpf -g -O2 -mcpu=v3 -Wall -D__TARGET_ARCH_$(ARCH) \
 BPF_SRCS := $(wildcard bpf/*.bpf.c)
 BPF_OBJS := $(patsubst bpf/%.bpf.c,$(O)/bpf/%.bpf.o,$(BPF_SRCS))
 SKELS := $(patsubst bpf/%.bpf.c,$(O)/%.skel.h,$(BPF_SRCS))
+# The lab's own programs (tools/lab, loaded by ip and tc there): objects in
+# $(O)/bpf beside the product's, but no skeleton, so nothing in user/ waits
+# for them or can use them.
+LAB_BPF_SRCS := $(wildcard tools/lab/*.bpf.c)
+LAB_BPF_OBJS := $(patsubst tools/lab/%.bpf.c,$(O)/bpf/%.bpf.o,$(LAB_BPF_SRCS))
 
 MAINS := user/hbpfd.c user/hbpfctl.c
 LIB_SRCS := $(filter-out $(MAINS),$(wildcard user/*.c))
@@ -68,7 +73,7 @@ BINS := $(O)/hbpfd $(O)/hbpfctl
 .PHONY: all deps test check unit bpftest e2e demo bench install uninstall clean format \
 	fuzz fuzz-short fuzzers
 
-all: $(BINS) $(TOOLS) $(UNIT_TESTS) $(BPF_TESTS)
+all: $(BINS) $(TOOLS) $(UNIT_TESTS) $(BPF_TESTS) $(LAB_BPF_OBJS)
 
 deps:
 	$(Q)sh tools/deps.sh
@@ -79,6 +84,11 @@ $(O)/vmlinux.h: $(VMLINUX_BTF)
 	$(Q)$(BPFTOOL) btf dump file $< format c > $@
 
 $(O)/bpf/%.bpf.o: bpf/%.bpf.c $(O)/vmlinux.h
+	$(call msg,BPF,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(LAB_BPF_OBJS): $(O)/bpf/%.bpf.o: tools/lab/%.bpf.c $(O)/vmlinux.h
 	$(call msg,BPF,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
