@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "config_int.h"
+#include "util.h"
 
 #define LINE_MAX_BYTES 1024
 #define MAX_TOKENS 24
@@ -166,21 +167,12 @@ static int get_ms(struct parser *p, const char *s, uint32_t lo, uint32_t hi, uin
 	return 0;
 }
 
-static int name_chars_ok(const char *s)
-{
-	for (; *s; s++)
-		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
-		      (*s >= '0' && *s <= '9') || *s == '_' || *s == '.' || *s == '-'))
-			return 0;
-	return 1;
-}
-
 static int get_name(struct parser *p, const char *what, const char *s, char *out)
 {
 	if (strlen(s) >= HBPF_NAME_MAX)
 		return verr(p, "%s \"%s\" is longer than %d characters", what, s,
 			    HBPF_NAME_MAX - 1);
-	if (!*s || !name_chars_ok(s))
+	if (!*s || name_bad_at(s) >= 0)
 		return verr(p, "%s \"%s\" may only use letters, digits, '_', '.' and '-'", what, s);
 	strcpy(out, s);
 	return 0;
@@ -190,7 +182,7 @@ static int get_ifname(struct parser *p, const char *s, char *out)
 {
 	if (strlen(s) > IFNAME_MAX)
 		return verr(p, "interface name \"%s\" is longer than %d characters", s, IFNAME_MAX);
-	if (!*s || !name_chars_ok(s) || !strcmp(s, ".") || !strcmp(s, ".."))
+	if (!*s || name_bad_at(s) >= 0 || !strcmp(s, ".") || !strcmp(s, ".."))
 		return verr(p, "\"%s\" is not a valid interface name", s);
 	strcpy(out, s);
 	return 0;
@@ -237,17 +229,6 @@ static int get_bool(struct parser *p, const char *s, const char *yes, const char
 	else
 		return verr(p, "\"%s\" is neither \"%s\" nor \"%s\"", s, yes, no);
 	return 0;
-}
-
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
 }
 
 static int parse_mac(const char *s, uint8_t mac[6])

@@ -21,6 +21,7 @@
 #include "hbpfctl.h"
 #include "margin.h"
 #include "pinned.h"
+#include "util.h"
 
 #define CONF_DEFAULT "/etc/hbpf/hbpf.conf"
 #define STATUS_TIMEOUT_MS 1000	/* a hung daemon must not hang "status" */
@@ -366,7 +367,7 @@ static int cmd_peers(struct ctl *c, const struct cmd *cmd, int argc, char **argv
 			return map_err(&p, "peers", ret);
 		}
 	}
-	now = hbpf_now_ns();
+	now = mono_now_ns();
 	jw_init(&w, stdout);
 	if (c->json) {
 		jw_open_obj(&w, NULL);
@@ -514,7 +515,7 @@ static int cmd_sets(struct ctl *c, const struct cmd *cmd, int argc, char **argv)
 	if (ret)
 		return ret;
 	daemon_query(c, &d);
-	now = hbpf_now_ns();
+	now = mono_now_ns();
 	jw_init(&w, stdout);
 	if (c->json) {
 		jw_open_obj(&w, NULL);
@@ -884,7 +885,7 @@ static int cmd_status(struct ctl *c, const struct cmd *cmd, int argc, char **arg
 	}
 	daemon_query(c, &d);
 	daemon_query_dgs(c, &d);
-	now = hbpf_now_ns();
+	now = mono_now_ns();
 	if (c->json)
 		ret = status_json(c, &p, &kcfg, &l, &d, now);
 	else
