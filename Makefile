@@ -155,7 +155,8 @@ FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-om
 # clang, unlike gcc, flags the va_list forwarding in log.c under -Wformat=2.
 FUZZ_CFLAGS = -std=gnu11 $(WFLAGS) -Wno-format-nonliteral -g -O1 -MMD -MP -D_GNU_SOURCE \
 	-Iinclude -Iuser -Itests/bpf -I$(O) $(PKG_CFLAGS) $(FUZZ_SAN)
-FUZZ_config_SRCS := user/config.c user/config_check.c user/log.c user/util.c
+FUZZ_config_SRCS := user/config.c user/config_dir.c user/config_value.c user/config_check.c user/log.c \
+	user/util.c
 FUZZ_xdp_SRCS := user/wire.c user/siphash.c user/log.c
 FUZZ_config_LIBS := $(PKG_LIBS)
 FUZZ_xdp_LIBS := $(PKG_LIBS) -lcmocka
