@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * Private to hbpfctl: what its main file (hbpfctl.c) shares with the
- * disk-group commands (hbpfctl_dg.c) and the host commands (hbpfctl_sys.c).
- * Both are built into libhbpf.a with the rest of user/, but only hbpfctl
- * references them, so only hbpfctl links them.
+ * Private to hbpfctl: what its files share.  hbpfctl.c (main, the command
+ * table, the actions) calls the command groups: hbpfctl_view.c (status,
+ * peers, sets, counters), hbpfctl_dg.c (dg ...) and hbpfctl_sys.c (check,
+ * keygen, XDP modes); all of them stand on hbpfctl_ctx.c, which calls none
+ * of them.  They are built into libhbpf.a with the rest of user/, but only
+ * hbpfctl references them, so only hbpfctl links them.
  */
 #ifndef HBPF_HBPFCTL_H
 #define HBPF_HBPFCTL_H
@@ -42,10 +44,31 @@ struct cmd {
 	int nnode; /* 1 when the second is a node */
 };
 
-/* hbpfctl.c: "CMD: too many arguments" and the usage; EXIT_USAGE. */
+/* hbpfctl_ctx.c: "CMD: too many arguments" and the usage; EXIT_USAGE. */
 int cmd_too_many(const struct cmd *cmd);
-/* hbpfctl.c: send req, print the reply (the last line to stderr on error); an exit code. */
+/* hbpfctl_ctx.c: "usage: hbpfctl CMD ARGS" on stderr. */
+void cmd_usage(const struct cmd *cmd);
+/* hbpfctl_ctx.c: load c->conf_path into c->cfg (NULL, with a warning, when it fails). */
+void load_config(struct ctl *c);
+/* hbpfctl_ctx.c: the display name of node id ("-" when out of range). */
+const char *node_name(const struct ctl *c, unsigned int id);
+/* hbpfctl_ctx.c: a final reply line meaning success: "ok" or "ok <text>". */
+int reply_ok(const char *line);
+/*
+ * hbpfctl_ctx.c: open the maps in need (and config, read into kcfg) and set
+ * the display names; 0 or an exit code after saying why.
+ */
+int open_maps(struct ctl *c, struct hbpf_pinned *p, unsigned int need, struct hbpf_cfg *kcfg);
+/* hbpfctl_ctx.c: "cannot read DIR/MAP: why"; EXIT_FAIL. */
+int map_err(const struct hbpf_pinned *p, const char *map, int ret);
+/* hbpfctl_ctx.c: send req, print the reply (the last line to stderr on error); an exit code. */
 int send_action(const struct ctl *c, const char *req, int timeout_ms);
+
+/* hbpfctl_view.c: the views; exit codes. */
+int cmd_status(struct ctl *c, const struct cmd *cmd, int argc, char **argv);
+int cmd_peers(struct ctl *c, const struct cmd *cmd, int argc, char **argv);
+int cmd_sets(struct ctl *c, const struct cmd *cmd, int argc, char **argv);
+int cmd_counters(struct ctl *c, const struct cmd *cmd, int argc, char **argv);
 
 /* hbpfctl_dg.c: "hbpfctl dg SUBCMD ..." (init, show, import, deport); an exit code. */
 int cmd_dg(struct ctl *c, const struct cmd *cmd, int argc, char **argv);
