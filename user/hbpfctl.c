@@ -204,7 +204,7 @@ int main(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	if (cmd->fn != cmd_check && cmd->fn != cmd_keygen)
-		load_config(&c);
+		ctl_load_config(&c);
 	ret = cmd->fn(&c, cmd, argc - optind - 1, argv + optind + 1);
 	free(c.cfg);
 	return ret;

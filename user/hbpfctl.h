@@ -49,18 +49,18 @@ int cmd_too_many(const struct cmd *cmd);
 /* hbpfctl_ctx.c: "usage: hbpfctl CMD ARGS" on stderr. */
 void cmd_usage(const struct cmd *cmd);
 /* hbpfctl_ctx.c: load c->conf_path into c->cfg (NULL, with a warning, when it fails). */
-void load_config(struct ctl *c);
+void ctl_load_config(struct ctl *c);
 /* hbpfctl_ctx.c: the display name of node id ("-" when out of range). */
-const char *node_name(const struct ctl *c, unsigned int id);
+const char *ctl_node_name(const struct ctl *c, unsigned int id);
 /* hbpfctl_ctx.c: a final reply line meaning success: "ok" or "ok <text>". */
-int reply_ok(const char *line);
+int ctl_reply_ok(const char *line);
 /*
  * hbpfctl_ctx.c: open the maps in need (and config, read into kcfg) and set
  * the display names; 0 or an exit code after saying why.
  */
-int open_maps(struct ctl *c, struct hbpf_pinned *p, unsigned int need, struct hbpf_cfg *kcfg);
+int ctl_open_maps(struct ctl *c, struct hbpf_pinned *p, unsigned int need, struct hbpf_cfg *kcfg);
 /* hbpfctl_ctx.c: "cannot read DIR/MAP: why"; EXIT_FAIL. */
-int map_err(const struct hbpf_pinned *p, const char *map, int ret);
+int ctl_map_err(const struct hbpf_pinned *p, const char *map, int ret);
 /* hbpfctl_ctx.c: send req, print the reply (the last line to stderr on error); an exit code. */
 int send_action(const struct ctl *c, const char *req, int timeout_ms);
 

@@ -29,7 +29,7 @@ int cmd_too_many(const struct cmd *cmd)
 /* ------------------------------------------------------------------------ */
 /* Configuration and names */
 
-void load_config(struct ctl *c)
+void ctl_load_config(struct ctl *c)
 {
 	c->cfg = calloc(1, sizeof(*c->cfg));
 	if (!c->cfg) {
@@ -80,13 +80,13 @@ static void names_init(struct ctl *c, const struct hbpf_cfg *kcfg)
 	}
 }
 
-const char *node_name(const struct ctl *c, unsigned int id)
+const char *ctl_node_name(const struct ctl *c, unsigned int id)
 {
 	return id < HBPF_MAX_NODES ? c->node[id] : "-";
 }
 
 /* A final reply line meaning success: "ok" or "ok <text>". */
-int reply_ok(const char *line)
+int ctl_reply_ok(const char *line)
 {
 	return !strncmp(line, "ok", 2) && (!line[2] || line[2] == ' ');
 }
@@ -94,7 +94,7 @@ int reply_ok(const char *line)
 /* ------------------------------------------------------------------------ */
 /* The pinned maps */
 
-int open_maps(struct ctl *c, struct hbpf_pinned *p, unsigned int need, struct hbpf_cfg *kcfg)
+int ctl_open_maps(struct ctl *c, struct hbpf_pinned *p, unsigned int need, struct hbpf_cfg *kcfg)
 {
 	char err[512];
 	int ret;
@@ -115,7 +115,7 @@ int open_maps(struct ctl *c, struct hbpf_pinned *p, unsigned int need, struct hb
 	return 0;
 }
 
-int map_err(const struct hbpf_pinned *p, const char *map, int ret)
+int ctl_map_err(const struct hbpf_pinned *p, const char *map, int ret)
 {
 	fprintf(stderr, "hbpfctl: cannot read %s/%s: %s\n", p->dir, map, strerror(-ret));
 	return EXIT_FAIL;
@@ -137,7 +137,7 @@ int send_action(const struct ctl *c, const char *req, int timeout_ms)
 	if (last != reply)
 		for (l = strtok_r(reply, "\n", &save); l; l = strtok_r(NULL, "\n", &save))
 			printf("%s\n", l);
-	if (reply_ok(last)) {
+	if (ctl_reply_ok(last)) {
 		printf("%s\n", last);
 		ret = 0;
 	} else if (!strncmp(last, "error:", 6)) {

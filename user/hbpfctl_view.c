@@ -62,7 +62,7 @@ static void daemon_query(const struct ctl *c, struct daemon_view *d)
 			     sizeof(d->why)))
 		return;
 	last = hbpf_reply_last_line(reply);
-	if (!reply_ok(last)) {
+	if (!ctl_reply_ok(last)) {
 		snprintf(d->why, sizeof(d->why), "%s", last);
 		free(reply);
 		return;
@@ -95,7 +95,7 @@ static void daemon_query_dgs(const struct ctl *c, struct daemon_view *d)
 					      why, sizeof(why)))
 		return;
 	last = hbpf_reply_last_line(reply);
-	if (!reply_ok(last)) {
+	if (!ctl_reply_ok(last)) {
 		if (strncmp(last, "error: unknown", 14))
 			snprintf(d->dg_why, sizeof(d->dg_why), "%s", last);
 		free(reply);
@@ -176,7 +176,7 @@ int cmd_counters(struct ctl *c, const struct cmd *cmd, int argc, char **argv)
 	(void)argv;
 	if (argc)
 		return cmd_too_many(cmd);
-	ret = open_maps(c, &p, need, &kcfg);
+	ret = ctl_open_maps(c, &p, need, &kcfg);
 	if (ret)
 		return ret;
 	jw_init(&w, stdout);
@@ -192,7 +192,7 @@ int cmd_counters(struct ctl *c, const struct cmd *cmd, int argc, char **argv)
 			ret = hbpf_pinned_counter(&p, kinds[k].map, i, &v);
 			if (ret) {
 				hbpf_pinned_close(&p);
-				return map_err(&p, kinds[k].key, ret);
+				return ctl_map_err(&p, kinds[k].key, ret);
 			}
 			if (c->json)
 				jw_u64(&w, name, v);
@@ -243,7 +243,7 @@ int cmd_peers(struct ctl *c, const struct cmd *cmd, int argc, char **argv)
 	(void)argv;
 	if (argc)
 		return cmd_too_many(cmd);
-	ret = open_maps(c, &p, need, &kcfg);
+	ret = ctl_open_maps(c, &p, need, &kcfg);
 	if (ret)
 		return ret;
 	nlinks = kcfg.nlinks < HBPF_MAX_LINKS ? kcfg.nlinks : HBPF_MAX_LINKS;
@@ -251,7 +251,7 @@ int cmd_peers(struct ctl *c, const struct cmd *cmd, int argc, char **argv)
 		ret = hbpf_pinned_peer(&p, i, &peer[i]);
 		if (ret) {
 			hbpf_pinned_close(&p);
-			return map_err(&p, "peers", ret);
+			return ctl_map_err(&p, "peers", ret);
 		}
 	}
 	now = mono_now_ns();
@@ -299,7 +299,7 @@ int cmd_peers(struct ctl *c, const struct cmd *cmd, int argc, char **argv)
 			ret = hbpf_pinned_link(&p, i, l, &lk);
 			if (ret) {
 				hbpf_pinned_close(&p);
-				return map_err(&p, "links", ret);
+				return ctl_map_err(&p, "links", ret);
 			}
 			pct = hbpf_loss_pct(lk.rx, lk.lost);
 			if (c->json) {
@@ -398,7 +398,7 @@ int cmd_sets(struct ctl *c, const struct cmd *cmd, int argc, char **argv)
 	(void)argv;
 	if (argc)
 		return cmd_too_many(cmd);
-	ret = open_maps(c, &p, need, &kcfg);
+	ret = ctl_open_maps(c, &p, need, &kcfg);
 	if (ret)
 		return ret;
 	daemon_query(c, &d);
@@ -426,7 +426,7 @@ int cmd_sets(struct ctl *c, const struct cmd *cmd, int argc, char **argv)
 		}
 		if (ret) {
 			hbpf_pinned_close(&p);
-			return map_err(&p, "sets", ret);
+			return ctl_map_err(&p, "sets", ret);
 		}
 		if (!(s.flags & HBPF_SF_CONFIGURED))
 			continue;
@@ -440,7 +440,7 @@ int cmd_sets(struct ctl *c, const struct cmd *cmd, int argc, char **argv)
 			jw_str(&w, "name", c->set[i]);
 			jw_bool(&w, "owned", s.owned);
 			jw_str(&w, "owner",
-			       s.owner == HBPF_NODE_NONE ? NULL : node_name(c, s.owner));
+			       s.owner == HBPF_NODE_NONE ? NULL : ctl_node_name(c, s.owner));
 			jw_u64(&w, "epoch", s.epoch);
 			jw_str(&w, "vmac", mac);
 			jw_open_arr(&w, "vips");
@@ -469,8 +469,8 @@ int cmd_sets(struct ctl *c, const struct cmd *cmd, int argc, char **argv)
 		       d.answering ? "unknown" :
 				     "?",
 		       s.owned ? "yes" : "no",
-		       s.owner == HBPF_NODE_NONE ? "-" : node_name(c, s.owner), s.epoch, mac, age,
-		       nv ? vipstr : "-", step);
+		       s.owner == HBPF_NODE_NONE ? "-" : ctl_node_name(c, s.owner), s.epoch, mac,
+		       age, nv ? vipstr : "-", step);
 	}
 	if (c->json) {
 		jw_close_arr(&w);
@@ -539,7 +539,7 @@ static int for_tight_links(
 			int ret = link_tight(p, k, i, l, now, buf, sizeof(buf));
 
 			if (ret < 0)
-				return map_err(p, "links", ret);
+				return ctl_map_err(p, "links", ret);
 			if (ret)
 				fn(arg, c->link[l], c->node[i], buf);
 		}
@@ -571,7 +571,7 @@ static int status_text(const struct ctl *c, const struct hbpf_pinned *p, const s
 	char a[32], b[32], e[32], f[32], g[32];
 	int ret, any = 0;
 
-	printf("node: %s (id %u), cluster %u\n", node_name(c, k->self), k->self, k->cluster);
+	printf("node: %s (id %u), cluster %u\n", ctl_node_name(c, k->self), k->self, k->cluster);
 	hbpf_fmt_age(a, sizeof(a), now, l->stamp_ns);
 	if (!strcmp(dst, "not running"))
 		printf("daemon: not running (no liveness stamp)\n");
@@ -596,7 +596,7 @@ static int status_text(const struct ctl *c, const struct hbpf_pinned *p, const s
 			continue;
 		ret = hbpf_pinned_peer(p, i, &pr);
 		if (ret)
-			return map_err(p, "peers", ret);
+			return ctl_map_err(p, "peers", ret);
 		st = hbpf_peer_state_name(pr.state);
 		hbpf_fmt_age(a, sizeof(a), now, pr.last_seen_ns);
 		printf("peer %s (%d): %s, last seen %s%s\n", c->node[i], i, st ? st : "invalid", a,
@@ -611,14 +611,14 @@ static int status_text(const struct ctl *c, const struct hbpf_pinned *p, const s
 
 		ret = hbpf_pinned_set(p, i, &s);
 		if (ret)
-			return map_err(p, "sets", ret);
+			return ctl_map_err(p, "sets", ret);
 		if (!(s.flags & HBPF_SF_CONFIGURED))
 			continue;
 		hbpf_fmt_age(a, sizeof(a), now, s.changed_ns);
 		fmt_dset(ds, sizeof(ds), d, c->set[i]);
 		printf("set %s (%d): %s, owner %s, epoch %u, since %s", c->set[i], i,
 		       s.owned ? "owned here" : "not owned",
-		       s.owner == HBPF_NODE_NONE ? "-" : node_name(c, s.owner), s.epoch, a);
+		       s.owner == HBPF_NODE_NONE ? "-" : ctl_node_name(c, s.owner), s.epoch, a);
 		if (d->answering)
 			printf(", daemon %s", ds);
 		printf("\n");
@@ -628,7 +628,7 @@ static int status_text(const struct ctl *c, const struct hbpf_pinned *p, const s
 
 		ret = hbpf_pinned_counter(p, HBPF_PM_DROPS, i, &v);
 		if (ret)
-			return map_err(p, "drops", ret);
+			return ctl_map_err(p, "drops", ret);
 		if (!v)
 			continue;
 		printf("%s %s %llu", any++ ? "," : "drops:", hbpf_drop_name(i),
@@ -662,7 +662,7 @@ static int status_json(const struct ctl *c, const struct hbpf_pinned *p, const s
 	jw_open_obj(&w, NULL);
 	jw_open_obj(&w, "node");
 	jw_int(&w, "id", k->self);
-	jw_str(&w, "name", node_name(c, k->self));
+	jw_str(&w, "name", ctl_node_name(c, k->self));
 	jw_close_obj(&w);
 	jw_u64(&w, "cluster", k->cluster);
 	jw_open_obj(&w, "daemon");
@@ -687,7 +687,7 @@ static int status_json(const struct ctl *c, const struct hbpf_pinned *p, const s
 			continue;
 		ret = hbpf_pinned_peer(p, i, &pr);
 		if (ret)
-			return map_err(p, "peers", ret);
+			return ctl_map_err(p, "peers", ret);
 		peer_json(&w, c, i, &pr, now, 0);
 	}
 	jw_close_arr(&w);
@@ -702,14 +702,14 @@ static int status_json(const struct ctl *c, const struct hbpf_pinned *p, const s
 
 		ret = hbpf_pinned_set(p, i, &s);
 		if (ret)
-			return map_err(p, "sets", ret);
+			return ctl_map_err(p, "sets", ret);
 		if (!(s.flags & HBPF_SF_CONFIGURED))
 			continue;
 		jw_open_obj(&w, NULL);
 		jw_int(&w, "id", i);
 		jw_str(&w, "name", c->set[i]);
 		jw_bool(&w, "owned", s.owned);
-		jw_str(&w, "owner", s.owner == HBPF_NODE_NONE ? NULL : node_name(c, s.owner));
+		jw_str(&w, "owner", s.owner == HBPF_NODE_NONE ? NULL : ctl_node_name(c, s.owner));
 		jw_u64(&w, "epoch", s.epoch);
 		jw_dec1(&w, "changed_age_ms", hbpf_age_ms(now, s.changed_ns));
 		dset_json(&w, d, c->set[i]);
@@ -722,7 +722,7 @@ static int status_json(const struct ctl *c, const struct hbpf_pinned *p, const s
 
 		ret = hbpf_pinned_counter(p, HBPF_PM_DROPS, i, &v);
 		if (ret)
-			return map_err(p, "drops", ret);
+			return ctl_map_err(p, "drops", ret);
 		if (v)
 			jw_u64(&w, hbpf_drop_name(i), v);
 	}
@@ -762,13 +762,13 @@ int cmd_status(struct ctl *c, const struct cmd *cmd, int argc, char **argv)
 	(void)argv;
 	if (argc)
 		return cmd_too_many(cmd);
-	ret = open_maps(c, &p, need, &kcfg);
+	ret = ctl_open_maps(c, &p, need, &kcfg);
 	if (ret)
 		return ret;
 	ret = hbpf_pinned_local(&p, &l);
 	if (ret) {
 		hbpf_pinned_close(&p);
-		return map_err(&p, "local", ret);
+		return ctl_map_err(&p, "local", ret);
 	}
 	daemon_query(c, &d);
 	daemon_query_dgs(c, &d);
