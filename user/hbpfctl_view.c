@@ -50,6 +50,23 @@ struct daemon_view {
 	struct ddg dgs[HBPF_MAX_DGS];
 };
 
+/* Every view: no arguments, then the maps it needs (and config); 0 or an exit code. */
+static int view_open(struct ctl *c, const struct cmd *cmd, int argc, unsigned int need,
+		     struct hbpf_pinned *p, struct hbpf_cfg *kcfg)
+{
+	if (argc)
+		return cmd_too_many(cmd);
+	return ctl_open_maps(c, p, need, kcfg);
+}
+
+/* A map read failed after view_open(): say which, close the maps; EXIT_FAIL. */
+static int view_fail(struct hbpf_pinned *p, const char *map, int ret)
+{
+	ctl_map_err(p, map, ret);
+	hbpf_pinned_close(p);
+	return EXIT_FAIL;
+}
+
 /* ------------------------------------------------------------------------ */
 /* The daemon's view */
 
@@ -174,9 +191,7 @@ int cmd_counters(struct ctl *c, const struct cmd *cmd, int argc, char **argv)
 	int ret;
 
 	(void)argv;
-	if (argc)
-		return cmd_too_many(cmd);
-	ret = ctl_open_maps(c, &p, need, &kcfg);
+	ret = view_open(c, cmd, argc, need, &p, &kcfg);
 	if (ret)
 		return ret;
 	jw_init(&w, stdout);
@@ -190,10 +205,8 @@ int cmd_counters(struct ctl *c, const struct cmd *cmd, int argc, char **argv)
 									   hbpf_stat_name(i);
 
 			ret = hbpf_pinned_counter(&p, kinds[k].map, i, &v);
-			if (ret) {
-				hbpf_pinned_close(&p);
-				return ctl_map_err(&p, kinds[k].key, ret);
-			}
+			if (ret)
+				return view_fail(&p, kinds[k].key, ret);
 			if (c->json)
 				jw_u64(&w, name, v);
 			else
@@ -241,18 +254,14 @@ int cmd_peers(struct ctl *c, const struct cmd *cmd, int argc, char **argv)
 	int ret, nlinks;
 
 	(void)argv;
-	if (argc)
-		return cmd_too_many(cmd);
-	ret = ctl_open_maps(c, &p, need, &kcfg);
+	ret = view_open(c, cmd, argc, need, &p, &kcfg);
 	if (ret)
 		return ret;
 	nlinks = kcfg.nlinks < HBPF_MAX_LINKS ? kcfg.nlinks : HBPF_MAX_LINKS;
 	for (int i = 0; i < HBPF_MAX_NODES; i++) {
 		ret = hbpf_pinned_peer(&p, i, &peer[i]);
-		if (ret) {
-			hbpf_pinned_close(&p);
-			return ctl_map_err(&p, "peers", ret);
-		}
+		if (ret)
+			return view_fail(&p, "peers", ret);
 	}
 	now = mono_now_ns();
 	jw_init(&w, stdout);
@@ -297,10 +306,8 @@ int cmd_peers(struct ctl *c, const struct cmd *cmd, int argc, char **argv)
 			double pct;
 
 			ret = hbpf_pinned_link(&p, i, l, &lk);
-			if (ret) {
-				hbpf_pinned_close(&p);
-				return ctl_map_err(&p, "links", ret);
-			}
+			if (ret)
+				return view_fail(&p, "links", ret);
 			pct = hbpf_loss_pct(lk.rx, lk.lost);
 			if (c->json) {
 				jw_open_obj(&w, NULL);
@@ -396,9 +403,7 @@ int cmd_sets(struct ctl *c, const struct cmd *cmd, int argc, char **argv)
 	int ret;
 
 	(void)argv;
-	if (argc)
-		return cmd_too_many(cmd);
-	ret = ctl_open_maps(c, &p, need, &kcfg);
+	ret = view_open(c, cmd, argc, need, &p, &kcfg);
 	if (ret)
 		return ret;
 	daemon_query(c, &d);
@@ -424,10 +429,8 @@ int cmd_sets(struct ctl *c, const struct cmd *cmd, int argc, char **argv)
 			nv = hbpf_pinned_vips(&p, i, vips, HBPF_MAX_SET_VIPS);
 			ret = nv < 0 ? nv : 0;
 		}
-		if (ret) {
-			hbpf_pinned_close(&p);
-			return ctl_map_err(&p, "sets", ret);
-		}
+		if (ret)
+			return view_fail(&p, "sets", ret);
 		if (!(s.flags & HBPF_SF_CONFIGURED))
 			continue;
 		if (nv > HBPF_MAX_SET_VIPS)
@@ -760,16 +763,12 @@ int cmd_status(struct ctl *c, const struct cmd *cmd, int argc, char **argv)
 	int ret;
 
 	(void)argv;
-	if (argc)
-		return cmd_too_many(cmd);
-	ret = ctl_open_maps(c, &p, need, &kcfg);
+	ret = view_open(c, cmd, argc, need, &p, &kcfg);
 	if (ret)
 		return ret;
 	ret = hbpf_pinned_local(&p, &l);
-	if (ret) {
-		hbpf_pinned_close(&p);
-		return ctl_map_err(&p, "local", ret);
-	}
+	if (ret)
+		return view_fail(&p, "local", ret);
 	daemon_query(c, &d);
 	daemon_query_dgs(c, &d);
 	now = mono_now_ns();
