@@ -6,7 +6,7 @@
  * over the control socket (user/ctl.h).  The views (status, peers, sets,
  * counters) are in hbpfctl_view.c, the disk-group commands ("dg ...") in
  * hbpfctl_dg.c, check and keygen in hbpfctl_sys.c, and what they all stand
- * on in hbpfctl_ctx.c; hbpfctl.h is what they share.
+ * on in hbpfctl_ctx.c; each has its header.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -16,7 +16,10 @@
 
 #include "config.h"
 #include "ctl.h"
-#include "hbpfctl.h"
+#include "hbpfctl_ctx.h"
+#include "hbpfctl_dg.h"
+#include "hbpfctl_sys.h"
+#include "hbpfctl_view.h"
 #include "pinned.h"
 
 #define CONF_DEFAULT "/etc/hbpf/hbpf.conf"

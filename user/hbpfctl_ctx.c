@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * hbpfctl: what every command stands on (see hbpfctl.h): the configuration
+ * hbpfctl: what every command stands on (see hbpfctl_ctx.h): the configuration
  * and the display names it gives, the pinned maps opened and checked, the
  * usage lines, and sending one action to the daemon.
  */
@@ -11,7 +11,7 @@
 
 #include "config.h"
 #include "ctl.h"
-#include "hbpfctl.h"
+#include "hbpfctl_ctx.h"
 #include "pinned.h"
 
 void cmd_usage(const struct cmd *cmd)

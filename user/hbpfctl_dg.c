@@ -18,7 +18,8 @@
 #include "ctl.h"
 #include "dgmeta.h"
 #include "fsprobe.h"
-#include "hbpfctl.h"
+#include "hbpfctl_ctx.h"
+#include "hbpfctl_dg.h"
 #include "pinned.h"
 
 #define DG_TIMEOUT_MS 600000 /* import waits for fsck, which may take long */

@@ -14,7 +14,9 @@
 
 #include "config.h"
 #include "ctl.h"
-#include "hbpfctl.h"
+#include "hbpfctl_ctx.h"
+#include "hbpfctl_sys.h"
+#include "hbpfctl_view.h"
 #include "margin.h"
 #include "pinned.h"
 #include "util.h"
