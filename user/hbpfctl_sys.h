@@ -4,6 +4,7 @@
 #define HBPF_HBPFCTL_SYS_H
 
 #include "hbpfctl_ctx.h"
+#include "jw.h"
 
 /* "check [CONFIG]" (and the kernel's features), "keygen [KEYID]"; exit codes. */
 int cmd_check(struct ctl *c, const struct cmd *cmd, int argc, char **argv);
