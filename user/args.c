@@ -57,11 +57,9 @@ int hbpf_parse_u32(const char *s, uint32_t lo, uint32_t hi, uint32_t *out)
 static int vol_field(char *dst, size_t max, const char *s, size_t n, const char *what, char *err,
 		     size_t errlen)
 {
-	if (n >= max) {
-		snprintf(err, errlen, "%s \"%.*s\" is longer than %zu bytes", what, (int)n, s,
-			 max - 1);
-		return -EINVAL;
-	}
+	if (n >= max)
+		return errf(err, errlen, -EINVAL, "%s \"%.*s\" is longer than %zu bytes", what,
+			    (int)n, s, max - 1);
 	memcpy(dst, s, n);
 	dst[n] = '\0';
 	return 0;
@@ -71,22 +69,16 @@ static int mountpoint_ok(const char *m, char *err, size_t errlen)
 {
 	size_t n = strlen(m);
 
-	if (m[0] != '/') {
-		snprintf(err, errlen, "mountpoint \"%s\" is not absolute", m);
-		return -EINVAL;
-	}
-	if (!strcmp(m, "/")) {
-		snprintf(err, errlen, "mountpoint \"/\" is not allowed");
-		return -EINVAL;
-	}
+	if (m[0] != '/')
+		return errf(err, errlen, -EINVAL, "mountpoint \"%s\" is not absolute", m);
+	if (!strcmp(m, "/"))
+		return errf(err, errlen, -EINVAL, "mountpoint \"/\" is not allowed");
 	if (m[n - 1] == '/' || strstr(m, "//") || strstr(m, "/./") || strstr(m, "/../") ||
-	    (n >= 2 && !strcmp(m + n - 2, "/.")) || (n >= 3 && !strcmp(m + n - 3, "/.."))) {
-		snprintf(err, errlen,
-			 "mountpoint \"%s\" is not canonical (no \".\", \"..\", \"//\" or "
-			 "trailing '/')",
-			 m);
-		return -EINVAL;
-	}
+	    (n >= 2 && !strcmp(m + n - 2, "/.")) || (n >= 3 && !strcmp(m + n - 3, "/..")))
+		return errf(err, errlen, -EINVAL,
+			    "mountpoint \"%s\" is not canonical (no \".\", \"..\", \"//\" or "
+			    "trailing '/')",
+			    m);
 	return 0;
 }
 
@@ -96,23 +88,18 @@ int hbpf_parse_volume(const char *spec, struct dgm_volume *v, char *err, size_t 
 	int ret;
 
 	for (const char *c = spec; *c; c++)
-		if ((unsigned char)*c <= ' ' || *c == 0x7f) {
-			snprintf(err, errlen,
-				 "\"%s\": spaces and control characters are not allowed", spec);
-			return -EINVAL;
-		}
+		if ((unsigned char)*c <= ' ' || *c == 0x7f)
+			return errf(err, errlen, -EINVAL,
+				    "\"%s\": spaces and control characters are not allowed", spec);
 	mp = strstr(spec, ":/");
 	if (!mp)
 		mp = strchr(spec, ':');
-	if (!mp || mp == spec) {
-		snprintf(err, errlen, "\"%s\" is not DEV:MOUNTPOINT[:FSTYPE[:OPTIONS]]", spec);
-		return -EINVAL;
-	}
-	if (spec[0] != '/') {
-		snprintf(err, errlen, "device \"%.*s\" is not an absolute path", (int)(mp - spec),
-			 spec);
-		return -EINVAL;
-	}
+	if (!mp || mp == spec)
+		return errf(err, errlen, -EINVAL, "\"%s\" is not DEV:MOUNTPOINT[:FSTYPE[:OPTIONS]]",
+			    spec);
+	if (spec[0] != '/')
+		return errf(err, errlen, -EINVAL, "device \"%.*s\" is not an absolute path",
+			    (int)(mp - spec), spec);
 	ret = vol_field(v->device, sizeof(v->device), spec, (size_t)(mp - spec), "device", err,
 			errlen);
 	if (ret)
