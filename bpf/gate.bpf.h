@@ -7,6 +7,11 @@
 #ifndef HBPF_GATE_BPF_H
 #define HBPF_GATE_BPF_H
 
+#include "base.bpf.h"
+#include "pkt.bpf.h"
+#include "maps.bpf.h"
+#include "owner.bpf.h"
+
 /* The set a VIP belongs to (and its id in *sid), or NULL. */
 static __always_inline struct hbpf_set *vip_set(__be32 addr, __u32 *sid)
 {

@@ -6,14 +6,7 @@
  * ingress packet-type fix for frames sent to a VMAC (tc_ingress).
  * Maps, ownership, heartbeat and gate logic live in the bpf/ headers.
  */
-/* vmlinux.h has a typedef named "config", the name of our config map. */
-#define config hbpf_vmlinux_config
-#include "vmlinux.h"
-#undef config
-#include <bpf/bpf_helpers.h>
-#include <bpf/bpf_endian.h>
-#include <hbpf/abi.h>
-
+#include "base.bpf.h"
 #include "pkt.bpf.h"
 #include "maps.bpf.h"
 #include "owner.bpf.h"

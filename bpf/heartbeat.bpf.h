@@ -9,6 +9,10 @@
 #ifndef HBPF_HEARTBEAT_BPF_H
 #define HBPF_HEARTBEAT_BPF_H
 
+#include "base.bpf.h"
+#include "pkt.bpf.h"
+#include "maps.bpf.h"
+#include "owner.bpf.h"
 #include "siphash.bpf.h"
 
 #define HB_NOT_MINE (-1) /* not a heartbeat: let the gate look at it */
@@ -340,11 +344,7 @@ __noinline int sync_owned(struct xdp_md *ctx, const struct sync_args *a)
 		if (set->owned) {
 			if (ep < set->epoch || (ep == set->epoch && !prio_before(set, p, a->self)))
 				continue;
-			set->owned = 0;
-			set->owner = p;
-			set->epoch = ep;
-			set->changed_ns = a->now;
-			emit(HBPF_EV_YIELD, HBPF_RS_EPOCH, p, s, ep, 0, a->now);
+			set_yield(set, s, p, ep, a->now);
 			continue;
 		}
 		set->owner = p;

@@ -8,6 +8,8 @@
 #ifndef HBPF_MAPS_BPF_H
 #define HBPF_MAPS_BPF_H
 
+#include "base.bpf.h"
+
 /* Cluster configuration written by the daemon before it arms the timers. */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);

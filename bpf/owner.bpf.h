@@ -8,6 +8,9 @@
 #ifndef HBPF_OWNER_BPF_H
 #define HBPF_OWNER_BPF_H
 
+#include "base.bpf.h"
+#include "maps.bpf.h"
+
 /* Make this node the owner of set s with a fresh epoch. */
 static __always_inline void set_take(struct hbpf_set *set, __u32 s, __u32 self, __u32 from,
 				     __u32 reason, __u32 min_epoch, __u64 now)
@@ -19,6 +22,21 @@ static __always_inline void set_take(struct hbpf_set *set, __u32 s, __u32 self, 
 	set->owned = 1;
 	set->changed_ns = now;
 	emit(HBPF_EV_TAKEOVER, reason, from, s, epoch + 1, 0, now);
+}
+
+/*
+ * Give set s up to peer `to`, whose heartbeat claims it at a higher epoch (or
+ * the same epoch with `to` first in priority): the claimant's epoch is
+ * adopted, not bumped, so both nodes agree on it.
+ */
+static __always_inline void set_yield(struct hbpf_set *set, __u32 s, __u32 to, __u32 epoch,
+				      __u64 now)
+{
+	set->owned = 0;
+	set->owner = to;
+	set->epoch = epoch;
+	set->changed_ns = now;
+	emit(HBPF_EV_YIELD, HBPF_RS_EPOCH, to, s, epoch, 0, now);
 }
 
 #define REANNOUNCE_GAP_NS (100 * NSEC_PER_MSEC) /* at most one re-announce request per set */

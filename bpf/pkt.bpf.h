@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * Packet layouts, constants and small byte helpers for the hbpf programs.
- * vmlinux.h carries types but no macros, so the few ETH_P_*, TC_ACT_*,
- * errno and clock values the programs use are spelled out here.
+ * vmlinux.h carries types but no macros, so the few ETH_P_* and TC_ACT_*
+ * values the programs use are spelled out here.
  */
 #ifndef HBPF_PKT_BPF_H
 #define HBPF_PKT_BPF_H
+
+#include "base.bpf.h"
 
 #define ETH_ALEN 6
 #define ETH_P_IP 0x0800
@@ -17,12 +19,6 @@
 
 #define TC_ACT_OK 0
 #define TC_ACT_SHOT 2
-
-#define CLOCK_MONOTONIC 1
-#define EINVAL 22
-
-#define NSEC_PER_USEC 1000ull
-#define NSEC_PER_MSEC 1000000ull
 
 /*
  * Ethernet/IPv4 ARP packet (RFC 826): the fixed header followed by the

@@ -12,6 +12,8 @@
 #ifndef HBPF_SIPHASH_BPF_H
 #define HBPF_SIPHASH_BPF_H
 
+#include "base.bpf.h"
+
 #if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
 #define sip_le64(x) (x)
 #else

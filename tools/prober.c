@@ -31,6 +31,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "util.h"
+
 #define LAB_NET 0xc6120000u  /* 198.18.0.0 */
 #define LAB_MASK 0xfffe0000u /* /15: the only range a lab tool may send to */
 #define MAX_PROBES 2000000u  /* hard cap whatever -d and -i say */
@@ -96,14 +98,6 @@ static void on_signal(int sig)
 {
 	(void)sig;
 	got_signal++;
-}
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
 static int parse_ulong(const char *s, unsigned long min, unsigned long max, unsigned long *out)
@@ -302,7 +296,7 @@ static void drain(struct prober *pr, int fd)
 		n = recvmmsg(fd, msgs, RX_BATCH, MSG_DONTWAIT, NULL);
 		if (n <= 0)
 			return; /* EAGAIN: queue empty; other errors: next poll */
-		t = now_ns();
+		t = mono_now_ns();
 		for (i = 0; i < n; i++)
 			record_reply(pr, bufs[i], msgs[i].msg_len, t);
 		if (n < RX_BATCH)
@@ -472,7 +466,7 @@ static int run(struct prober *pr, int sock, int tfd, const sigset_t *wait_mask)
 	struct pollfd pfd[2] = {{.fd = sock, .events = POLLIN}, {.fd = tfd, .events = POLLIN}};
 	struct itimerspec its = {0};
 
-	pr->start_ns = now_ns();
+	pr->start_ns = mono_now_ns();
 	next_live = pr->start_ns + 1000000000ull;
 	its.it_value.tv_sec = (time_t)(pr->start_ns / 1000000000ull);
 	its.it_value.tv_nsec = (long)(pr->start_ns % 1000000000ull);
@@ -488,7 +482,7 @@ static int run(struct prober *pr, int sock, int tfd, const sigset_t *wait_mask)
 		if (pfd[0].revents)
 			drain(pr, sock);
 		if ((pfd[1].revents & POLLIN) && read(tfd, &exp, sizeof(exp)) == sizeof(exp)) {
-			t = now_ns();
+			t = mono_now_ns();
 			pr->sum.skipped += exp - 1;
 			slot += exp - 1;
 			if (slot * iv_ns < dur_ns)
@@ -508,12 +502,12 @@ static int run(struct prober *pr, int sock, int tfd, const sigset_t *wait_mask)
 /* After the last probe, wait out its reply window (a second signal cuts it). */
 static void final_drain(struct prober *pr, int sock, const sigset_t *wait_mask)
 {
-	uint64_t end = now_ns() + pr->o.timeout_ms * 1000000ull, t;
+	uint64_t end = mono_now_ns() + pr->o.timeout_ms * 1000000ull, t;
 	struct pollfd pfd = {.fd = sock, .events = POLLIN};
 	sig_atomic_t seen = got_signal;
 	struct timespec ts;
 
-	while ((t = now_ns()) < end && got_signal == seen) {
+	while ((t = mono_now_ns()) < end && got_signal == seen) {
 		ts.tv_sec = (time_t)((end - t) / 1000000000ull);
 		ts.tv_nsec = (long)((end - t) % 1000000000ull);
 		if (ppoll(&pfd, 1, &ts, wait_mask) > 0)

@@ -8,7 +8,7 @@
  * An operation that cannot start returns -errno and calls nothing; one that
  * starts ends with exactly one ops->done(), always delivered from dg_tick() so
  * that the caller may start the next operation (or close) from its callback.
- * Times are CLOCK_MONOTONIC nanoseconds (the caller's now_ns, proc_now_ns()
+ * Times are CLOCK_MONOTONIC nanoseconds (the caller's now_ns, mono_now_ns()
  * in I/O callbacks).
  *
  * This file holds the metadata side: the header and heartbeat reads, the
@@ -27,6 +27,7 @@
 
 #include "dgvol.h"
 #include "log.h"
+#include "util.h"
 
 #define HB_BLOCKS (1 + DGM_MAX_NODES) /* owner record + every slot, one read */
 #define HB_LEN (HB_BLOCKS * DGM_BLOCK)
@@ -55,7 +56,7 @@ void dg_finish(struct dg *g, int err, const char *fmt, ...)
 /* At most one line a second per kind of trouble, with the count of the rest. */
 static void rl_warn(struct dg *g, struct rlim *rl, const char *msg)
 {
-	uint64_t now = proc_now_ns();
+	uint64_t now = mono_now_ns();
 
 	if (rl->at && now - rl->at < LOG_EVERY_NS) {
 		rl->n++;
@@ -171,7 +172,7 @@ static void hdr_done(struct uop *op, int res)
 	if (acq && g->adopt) {
 		/* Decide on an owner read issued after this header read. */
 		g->step = D_READ;
-		if (!g->hb_op.busy && dg_hb_read(g, proc_now_ns()))
+		if (!g->hb_op.busy && dg_hb_read(g, mono_now_ns()))
 			dg_finish(g, -EIO, "cannot queue the owner read");
 	} else if (acq) {
 		dg_acq_members(g);
@@ -234,7 +235,7 @@ static void hb_done(struct uop *op, int res)
 
 	if (dg_ring_back(g))
 		return;
-	now = proc_now_ns();
+	now = mono_now_ns();
 	if (res != HB_LEN) {
 		io_error(g, "heartbeat read", res);
 		if (g->op == DG_OP_ACQUIRE &&
@@ -290,7 +291,7 @@ static void write_done(struct uop *op, int res)
 	if (err)
 		io_error(g, slot ? "slot write" : "owner write", res);
 	else if (slot && g->renewing)
-		lease_renewed(&g->lease, proc_now_ns());
+		lease_renewed(&g->lease, mono_now_ns());
 	/* Renewals share slot_op: only the operation's own writes count here. */
 	if (!(g->wmask & (slot ? W_SLOT : W_OWN)))
 		return;
@@ -451,7 +452,7 @@ static void acq_confirm(struct dg *g)
 	g->lost_sent = 0;
 	dg_finish(g, 0, "acquired generation %llu in %llu ms",
 		  (unsigned long long)g->lease.generation,
-		  (unsigned long long)ms_since(g->op_ns, proc_now_ns()));
+		  (unsigned long long)ms_since(g->op_ns, mono_now_ns()));
 }
 
 /* ---- adopt ------------------------------------------------------------------ */
@@ -505,7 +506,7 @@ int dg_adopt(struct dg *g)
 	if (g->op)
 		return -EBUSY;
 	g->op = DG_OP_ACQUIRE;
-	g->op_ns = proc_now_ns();
+	g->op_ns = mono_now_ns();
 	g->force = 0;
 	g->adopt = 1;
 	g->lost_sent = 0;
@@ -577,7 +578,7 @@ static void rel_written(struct dg *g)
 		g->owner.node = DGM_OWNER_NONE;
 	dg_finish(g, 0, "%s in %llu ms",
 		  g->tries ? "owner record freed" : "owner record not ours, left as it was",
-		  (unsigned long long)ms_since(g->op_ns, proc_now_ns()));
+		  (unsigned long long)ms_since(g->op_ns, mono_now_ns()));
 }
 
 int dg_release(struct dg *g)
@@ -587,7 +588,7 @@ int dg_release(struct dg *g)
 	if (g->op)
 		return -EBUSY;
 	g->op = DG_OP_RELEASE;
-	g->op_ns = proc_now_ns();
+	g->op_ns = mono_now_ns();
 	for (i = 0; i < g->hdr.nvolumes; i++)
 		if (g->vol[i].mounted) {
 			/* Freeing the lease now would let another node mount it too. */
@@ -613,7 +614,7 @@ int dg_acquire(struct dg *g, int force)
 		if (g->vol[i].mounted)
 			return -EBUSY;
 	g->op = DG_OP_ACQUIRE;
-	g->op_ns = proc_now_ns();
+	g->op_ns = mono_now_ns();
 	g->force = force;
 	g->adopt = 0;
 	if (g->held) {
@@ -765,7 +766,7 @@ int dg_open(struct dg **out, const struct dg_params *p, struct loop *loop, const
 		goto fail;
 	}
 	lease_init(&g->lease, g->p.self, 1000, 100);
-	g->hdr_retry_ns = proc_now_ns() + HDR_RETRY_NS;
+	g->hdr_retry_ns = mono_now_ns() + HDR_RETRY_NS;
 	err = hdr_read(g);
 	if (err)
 		goto fail;

@@ -10,7 +10,6 @@
  * required to be zero), so a later minor addition stays readable.
  */
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +19,8 @@
 #include <linux/fs.h>
 
 #include "dgmeta.h"
+#include "fsprobe.h"
+#include "util.h"
 
 #define DGM_CRC_OFF (DGM_BLOCK - 4)
 
@@ -126,29 +127,6 @@ static uint64_t get64(const uint8_t *b)
 	return (uint64_t)get32(b) | (uint64_t)get32(b + 4) << 32;
 }
 
-static int fail(char *err, size_t errlen, int ret, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-
-/* Record the reason in err (when given) and return ret. */
-static int fail(char *err, size_t errlen, int ret, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err && errlen) {
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return ret;
-}
-
-static void uuid_str(const uint8_t u[16], char out[37])
-{
-	snprintf(out, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
-		 u[0], u[1], u[2], u[3], u[4], u[5], u[6], u[7], u[8], u[9], u[10], u[11], u[12],
-		 u[13], u[14], u[15]);
-}
-
 static int all_zero(const void *buf, size_t len)
 {
 	const uint8_t *p = buf;
@@ -200,25 +178,25 @@ static int check_common(const uint8_t *b, const char magic[8], const char *what,
 	if (memcmp(b + DGB_MAGIC, magic, 8)) {
 		kind = magic_kind(b);
 		if (kind)
-			return fail(err, errlen, -EMEDIUMTYPE,
+			return errf(err, errlen, -EMEDIUMTYPE,
 				    "%s: block holds %s (wrong offset or device?): %s", what, kind,
 				    not );
-		return fail(err, errlen, -EMEDIUMTYPE, "%s: bad magic 0x%016llx: %s", what,
+		return errf(err, errlen, -EMEDIUMTYPE, "%s: bad magic 0x%016llx: %s", what,
 			    (unsigned long long)__builtin_bswap64(get64(b)), not );
 	}
 	stored = get32(b + DGM_CRC_OFF);
 	computed = dgm_crc32c(b, DGM_CRC_OFF);
 	if (stored != computed)
-		return fail(err, errlen, -EBADMSG,
+		return errf(err, errlen, -EBADMSG,
 			    "%s: checksum mismatch (stored 0x%08x, computed 0x%08x): corrupt", what,
 			    stored, computed);
 	version = get32(b + DGB_VERSION);
 	if (version > DGM_VERSION)
-		return fail(err, errlen, -ENOTSUP,
+		return errf(err, errlen, -ENOTSUP,
 			    "%s: format version %u is newer than this hbpf (%u)", what, version,
 			    DGM_VERSION);
 	if (version == 0)
-		return fail(err, errlen, -EBADMSG, "%s: format version 0 is invalid: corrupt",
+		return errf(err, errlen, -EBADMSG, "%s: format version 0 is invalid: corrupt",
 			    what);
 	return 0;
 }
@@ -230,9 +208,9 @@ static int check_uuid(const uint8_t *have, const uint8_t *want, const char *what
 
 	if (!want || !memcmp(have, want, 16))
 		return 0;
-	uuid_str(have, h);
-	uuid_str(want, w);
-	return fail(err, errlen, -EMEDIUMTYPE,
+	uuid_fmt(h, sizeof(h), have);
+	uuid_fmt(w, sizeof(w), want);
+	return errf(err, errlen, -EMEDIUMTYPE,
 		    "%s: belongs to another disk group (uuid %s, expected %s)", what, h, w);
 }
 
@@ -240,32 +218,26 @@ static int check_string(const char *s, size_t n, int absolute, const char *what,
 			size_t errlen)
 {
 	if (!memchr(s, 0, n))
-		return fail(err, errlen, -EINVAL, "header: %s is not NUL-terminated", what);
+		return errf(err, errlen, -EINVAL, "header: %s is not NUL-terminated", what);
 	if (absolute && s[0] != '/')
-		return fail(err, errlen, -EINVAL, "header: %s '%s' is not absolute", what, s);
+		return errf(err, errlen, -EINVAL, "header: %s '%s' is not absolute", what, s);
 	return 0;
 }
 
 static int check_name(const char *name, char *err, size_t errlen)
 {
-	size_t i, len;
-	char c;
+	long bad;
 
 	if (!memchr(name, 0, DGM_NAME_MAX))
-		return fail(err, errlen, -EINVAL, "header: name is not NUL-terminated");
-	len = strlen(name);
-	if (!len)
-		return fail(err, errlen, -EINVAL, "header: name is empty");
-	for (i = 0; i < len; i++) {
-		c = name[i];
-		if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-		    c == '_' || c == '.' || c == '-')
-			continue;
-		return fail(err, errlen, -EINVAL,
-			    "header: name has invalid character 0x%02x at %zu (allowed: A-Z a-z "
+		return errf(err, errlen, -EINVAL, "header: name is not NUL-terminated");
+	if (!*name)
+		return errf(err, errlen, -EINVAL, "header: name is empty");
+	bad = name_bad_at(name);
+	if (bad >= 0)
+		return errf(err, errlen, -EINVAL,
+			    "header: name has invalid character 0x%02x at %ld (allowed: A-Z a-z "
 			    "0-9 _ . -)",
-			    (unsigned char)c, i);
-	}
+			    (unsigned char)name[bad], bad);
 	return 0;
 }
 
@@ -296,20 +268,20 @@ static int check_volume(const struct dgm_header *h, unsigned i, char *err, size_
 		if (!strcmp(v->fstype, fstypes[k]))
 			break;
 	if (k == sizeof(fstypes) / sizeof(fstypes[0]))
-		return fail(err, errlen, -EINVAL,
+		return errf(err, errlen, -EINVAL,
 			    "header: volume %u: fstype '%s' is not one of ext2 ext3 ext4 xfs btrfs",
 			    i, v->fstype);
 	if (v->fsck > DGM_FSCK_FORCE)
-		return fail(err, errlen, -EINVAL, "header: volume %u: unknown fsck policy %u", i,
+		return errf(err, errlen, -EINVAL, "header: volume %u: unknown fsck policy %u", i,
 			    v->fsck);
 	/* Earlier volumes are already checked, so their strings are terminated. */
 	for (j = 0; j < i; j++) {
 		if (!strcmp(h->vol[j].mountpoint, v->mountpoint))
-			return fail(err, errlen, -EINVAL,
+			return errf(err, errlen, -EINVAL,
 				    "header: volume %u: mountpoint %s is also volume %u's", i,
 				    v->mountpoint, j);
 		if (!strcmp(h->vol[j].device, v->device))
-			return fail(err, errlen, -EINVAL,
+			return errf(err, errlen, -EINVAL,
 				    "header: volume %u: device %s is also volume %u's", i,
 				    v->device, j);
 	}
@@ -326,16 +298,16 @@ static int check_header(const struct dgm_header *h, char *err, size_t errlen)
 	if (ret)
 		return ret;
 	if (all_zero(h->uuid, sizeof(h->uuid)))
-		return fail(err, errlen, -EINVAL, "header: group uuid is all zero");
+		return errf(err, errlen, -EINVAL, "header: group uuid is all zero");
 	if (h->renew_ms < 10)
-		return fail(err, errlen, -EINVAL, "header: renew period %u ms is below 10 ms",
+		return errf(err, errlen, -EINVAL, "header: renew period %u ms is below 10 ms",
 			    h->renew_ms);
 	if ((uint64_t)h->lease_timeout_ms < 3 * (uint64_t)h->renew_ms)
-		return fail(err, errlen, -EINVAL,
+		return errf(err, errlen, -EINVAL,
 			    "header: lease timeout %u ms is less than 3 renew periods (%u ms)",
 			    h->lease_timeout_ms, h->renew_ms);
 	if (h->nvolumes > DGM_MAX_VOLUMES)
-		return fail(err, errlen, -EINVAL, "header: %u volumes, at most %d", h->nvolumes,
+		return errf(err, errlen, -EINVAL, "header: %u volumes, at most %d", h->nvolumes,
 			    DGM_MAX_VOLUMES);
 	for (i = 0; i < h->nvolumes; i++) {
 		ret = check_volume(h, i, err, errlen);
@@ -392,7 +364,7 @@ int dgm_header_decode(const void *block, struct dgm_header *h, char *err, size_t
 
 	memset(h, 0, sizeof(*h));
 	if (all_zero(b, DGM_BLOCK))
-		return fail(
+		return errf(
 			err, errlen, -EMEDIUMTYPE,
 			"header: block is all zero: not an hbpf disk group (never initialized?)");
 	ret = check_common(b, MAGIC_HDR, "header", "not an hbpf disk group", err, errlen);
@@ -406,7 +378,7 @@ int dgm_header_decode(const void *block, struct dgm_header *h, char *err, size_t
 	memcpy(h->uuid, b + DGH_UUID, 16);
 	memcpy(h->name, b + DGH_NAME, DGM_NAME_MAX);
 	if (h->nvolumes > DGM_MAX_VOLUMES)
-		return fail(err, errlen, -EINVAL, "header: %u volumes, at most %d", h->nvolumes,
+		return errf(err, errlen, -EINVAL, "header: %u volumes, at most %d", h->nvolumes,
 			    DGM_MAX_VOLUMES);
 	for (i = 0; i < h->nvolumes; i++) {
 		v = b + DGH_VOL0 + i * DGH_VOLSZ;
@@ -454,7 +426,7 @@ int dgm_owner_decode(const void *block, const uint8_t uuid[16], struct dgm_owner
 	o->node = DGM_OWNER_NONE;
 	/* The header named this device ours, so a blank owner block is damage, not a stranger. */
 	if (all_zero(b, DGM_BLOCK))
-		return fail(
+		return errf(
 			err, errlen, -EBADMSG,
 			"owner: block is all zero: owner record lost (truncated or overwritten)");
 	ret = check_common(b, MAGIC_OWN, "owner", "not an hbpf owner record", err, errlen);
@@ -464,7 +436,7 @@ int dgm_owner_decode(const void *block, const uint8_t uuid[16], struct dgm_owner
 	if (ret)
 		return ret;
 	if (b[DGO_NODE] >= DGM_MAX_NODES && b[DGO_NODE] != DGM_OWNER_NONE)
-		return fail(err, errlen, -EINVAL, "owner: node %u out of range (0..%d or none)",
+		return errf(err, errlen, -EINVAL, "owner: node %u out of range (0..%d or none)",
 			    b[DGO_NODE], DGM_MAX_NODES - 1);
 	o->node = b[DGO_NODE];
 	o->generation = get64(b + DGO_GEN);
@@ -493,7 +465,7 @@ int dgm_slot_decode(const void *block, const uint8_t uuid[16], int node, struct 
 
 	memset(s, 0, sizeof(*s));
 	if (node < 0 || node >= DGM_MAX_NODES)
-		return fail(err, errlen, -EINVAL, "slot: node %d out of range (0..%d)", node,
+		return errf(err, errlen, -EINVAL, "slot: node %d out of range (0..%d)", node,
 			    DGM_MAX_NODES - 1);
 	s->node = (uint8_t)node;
 	/* init zeroes every slot: a node that never renewed. */
@@ -510,7 +482,7 @@ int dgm_slot_decode(const void *block, const uint8_t uuid[16], int node, struct 
 	if (ret)
 		return ret;
 	if (b[DGS_NODE] != node)
-		return fail(err, errlen, -EINVAL, "slot %d: holds node %u's slot (wrong offset?)",
+		return errf(err, errlen, -EINVAL, "slot %d: holds node %u's slot (wrong offset?)",
 			    node, b[DGS_NODE]);
 	s->counter = get64(b + DGS_COUNTER);
 	s->generation = get64(b + DGS_GEN);

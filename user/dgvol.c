@@ -20,49 +20,13 @@
 #include <unistd.h>
 
 #include "dgvol.h"
+#include "fsprobe.h"
 #include "log.h"
+#include "util.h"
 
 #define UMOUNT_RETRY_NS (100 * MS)
-#define BTRFS_SB_OFF 65536
 
 /* ---- member checks of an import ------------------------------------------------ */
-
-static int uuid_zero(const uint8_t u[16])
-{
-	for (int i = 0; i < 16; i++)
-		if (u[i])
-			return 0;
-	return 1;
-}
-
-static void uuid_str(const uint8_t u[16], char out[37])
-{
-	snprintf(out, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
-		 u[0], u[1], u[2], u[3], u[4], u[5], u[6], u[7], u[8], u[9], u[10], u[11], u[12],
-		 u[13], u[14], u[15]);
-}
-
-static int is_ext(const char *t)
-{
-	return !strcmp(t, "ext2") || !strcmp(t, "ext3") || !strcmp(t, "ext4");
-}
-
-/* Where the filesystem's UUID lives: offset of the superblock read, and within it. */
-static int sb_where(const char *fstype, uint64_t *off)
-{
-	*off = !strcmp(fstype, "btrfs") ? BTRFS_SB_OFF : 0;
-	return is_ext(fstype) || !strcmp(fstype, "xfs") || !strcmp(fstype, "btrfs") ? 0 : -ENOTSUP;
-}
-
-/* The UUID in the superblock block just read, or NULL when its magic is not there. */
-static const uint8_t *sb_uuid(const char *fstype, const unsigned char *b)
-{
-	if (is_ext(fstype))
-		return b[1024 + 0x38] == 0x53 && b[1024 + 0x39] == 0xef ? b + 1024 + 0x68 : NULL;
-	if (!strcmp(fstype, "xfs"))
-		return !memcmp(b, "XFSB", 4) ? b + 32 : NULL;
-	return !memcmp(b + 0x40, "_BHRfS_M", 8) ? b + 0x20 : NULL;
-}
 
 static void vol_fail(struct dg_vol *v, int err, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -103,8 +67,9 @@ static void vol_read_done(struct uop *op, int res)
 	struct dg_vol *v = op->arg;
 	struct dg *g = v->g;
 	const struct dgm_volume *d;
-	const uint8_t *u;
+	const uint8_t *u = NULL;
 	char want[37], got[37];
+	uint64_t off;
 
 	close(v->fd);
 	v->fd = -1;
@@ -114,17 +79,18 @@ static void vol_read_done(struct uop *op, int res)
 	if (res != DGM_BLOCK) {
 		vol_fail(v, res < 0 ? res : -EIO, "superblock read: %s",
 			 res < 0 ? strerror(-res) : "short read");
-	} else if (!(u = sb_uuid(d->fstype, v->buf))) {
+	} else if (fs_sb_block(d->fstype, DGM_BLOCK, &off) ||
+		   !(u = fs_uuid_at(d->fstype, v->buf, DGM_BLOCK, off))) {
 		vol_fail(v, -EMEDIUMTYPE, "no %s filesystem found", d->fstype);
 	} else if (memcmp(u, d->fs_uuid, 16)) {
-		uuid_str(u, got);
-		uuid_str(d->fs_uuid, want);
+		uuid_fmt(got, sizeof(got), u);
+		uuid_fmt(want, sizeof(want), d->fs_uuid);
 		vol_fail(v, -EMEDIUMTYPE,
 			 "filesystem UUID %s does not match the header's %s: wrong disk?", got,
 			 want);
 	}
 	if (--g->pending == 0)
-		members_eval(g, proc_now_ns());
+		members_eval(g, mono_now_ns());
 }
 
 /* Start one member's check; its result lands in v->err (0 = fine so far). */
@@ -146,7 +112,7 @@ static void member_check(struct dg *g, struct dg_vol *v)
 	}
 	if (uuid_zero(d->fs_uuid))
 		return;
-	if (sb_where(d->fstype, &off)) {
+	if (fs_sb_block(d->fstype, DGM_BLOCK, &off)) {
 		vol_fail(v, -EMEDIUMTYPE, "cannot read the UUID of a %s filesystem", d->fstype);
 		return;
 	}
@@ -169,7 +135,7 @@ static void member_check(struct dg *g, struct dg_vol *v)
 
 void dg_acq_members(struct dg *g)
 {
-	uint64_t now = proc_now_ns();
+	uint64_t now = mono_now_ns();
 	unsigned i;
 
 	g->step = A_MEMBERS;
@@ -388,13 +354,13 @@ static void child_done(struct watch *w, int res)
 		return;
 	switch (g->op) {
 	case DG_OP_FSCK:
-		fsck_result(g, v, status, proc_now_ns());
+		fsck_result(g, v, status, mono_now_ns());
 		break;
 	case DG_OP_MOUNT:
-		mount_result(g, v, status, proc_now_ns());
+		mount_result(g, v, status, mono_now_ns());
 		break;
 	case DG_OP_UNMOUNT:
-		unmount_result(g, v, status, proc_now_ns());
+		unmount_result(g, v, status, mono_now_ns());
 		break;
 	default:
 		break;
@@ -405,7 +371,7 @@ static void child_done(struct watch *w, int res)
 
 static void fsck_next(struct dg *g)
 {
-	uint64_t now = proc_now_ns();
+	uint64_t now = mono_now_ns();
 	unsigned i;
 	char cmd[512];
 	int err;
@@ -460,7 +426,7 @@ int dg_fsck(struct dg *g)
 		return -EPERM;
 	g->op = DG_OP_FSCK;
 	g->step = F_RUN;
-	g->op_ns = proc_now_ns();
+	g->op_ns = mono_now_ns();
 	g->failed = 0;
 	g->running = 0;
 	g->pending = 0;
@@ -470,7 +436,7 @@ int dg_fsck(struct dg *g)
 		struct dg_vol *v = &g->vol[i];
 
 		v->fsck_ms = 0;
-		if (d->fsck == DGM_FSCK_NEVER || !is_ext(d->fstype)) {
+		if (d->fsck == DGM_FSCK_NEVER || !fs_is_ext(d->fstype)) {
 			v->fsck = FS_SKIP;
 			log_info("(dg %s) fsck %s: skipped (%s)", g->name, d->device,
 				 d->fsck == DGM_FSCK_NEVER ? "policy never" :
@@ -623,7 +589,7 @@ static void mount_next(struct dg *g)
 	}
 	if (g->running)
 		return;
-	g->mount_ms = ms_since(g->op_ns, proc_now_ns());
+	g->mount_ms = ms_since(g->op_ns, mono_now_ns());
 	if (g->failed) {
 		/* dg_finish() formats from g->why: keep a copy. */
 		char why[sizeof(g->why)];
@@ -649,7 +615,7 @@ int dg_mount(struct dg *g)
 		return -EPERM;
 	g->op = DG_OP_MOUNT;
 	g->step = M_RUN;
-	g->op_ns = proc_now_ns();
+	g->op_ns = mono_now_ns();
 	g->failed = 0;
 	g->running = 0;
 	g->mount_max = 0;
@@ -776,7 +742,7 @@ int dg_unmount(struct dg *g)
 		return -EBUSY;
 	g->op = DG_OP_UNMOUNT;
 	g->step = U_TERM;
-	g->op_ns = proc_now_ns();
+	g->op_ns = mono_now_ns();
 	g->cur = 0;
 	g->any_found = 0;
 	g->umount_max = 0;

@@ -17,7 +17,9 @@
 
 #include "ctl.h"
 #include "dgmeta.h"
-#include "hbpfctl.h"
+#include "fsprobe.h"
+#include "hbpfctl_ctx.h"
+#include "hbpfctl_dg.h"
 #include "pinned.h"
 
 #define DG_TIMEOUT_MS 600000 /* import waits for fsck, which may take long */
@@ -97,7 +99,7 @@ static void print_header(const struct dgm_header *h, const char *meta)
 	time_t t = (time_t)h->created_s;
 	struct tm tm;
 
-	hbpf_fmt_uuid(uuid, sizeof(uuid), h->uuid);
+	uuid_fmt(uuid, sizeof(uuid), h->uuid);
 	if (gmtime_r(&t, &tm))
 		strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S UTC", &tm);
 	else
@@ -111,7 +113,7 @@ static void print_header(const struct dgm_header *h, const char *meta)
 	for (unsigned i = 0; i < h->nvolumes; i++) {
 		const struct dgm_volume *v = &h->vol[i];
 
-		hbpf_fmt_uuid(uuid, sizeof(uuid), v->fs_uuid);
+		uuid_fmt(uuid, sizeof(uuid), v->fs_uuid);
 		printf("  %-5u %-20s %-6s %-36s %-20s %-12s %s\n", v->order, v->device, v->fstype,
 		       uuid, v->mountpoint, *v->options ? v->options : "defaults",
 		       v->fsck <= DGM_FSCK_FORCE ? fsck_names[v->fsck] : "?");
@@ -137,7 +139,7 @@ static int probe_volume(struct dgm_volume *v, dev_t *rdev)
 	}
 	*rdev = st.st_rdev;
 	fd = open(v->device, O_RDONLY | O_CLOEXEC);
-	buf = calloc(1, HBPF_FS_PROBE_BYTES);
+	buf = calloc(1, FS_PROBE_BYTES);
 	if (fd < 0 || !buf) {
 		fprintf(stderr, "hbpfctl: dg init: %s: %s\n", v->device, strerror(errno));
 		if (fd >= 0)
@@ -146,13 +148,13 @@ static int probe_volume(struct dgm_volume *v, dev_t *rdev)
 		return -1;
 	}
 	/* A device shorter than the probe window simply has no btrfs signature. */
-	n = pread(fd, buf, HBPF_FS_PROBE_BYTES, 0);
+	n = pread(fd, buf, FS_PROBE_BYTES, 0);
 	ret = n < 0 ? -errno : 0;
 	close(fd);
 	if (!ret) {
 		snprintf(want, sizeof(want), "%s", v->fstype);
-		ret = hbpf_fs_identify(buf, (size_t)n, want, v->fstype, sizeof(v->fstype),
-				       v->fs_uuid, err, sizeof(err));
+		ret = fs_identify(buf, (size_t)n, want, v->fstype, sizeof(v->fstype), v->fs_uuid,
+				  err, sizeof(err));
 	} else {
 		snprintf(err, sizeof(err), "cannot read: %s", strerror(-ret));
 	}
@@ -175,7 +177,7 @@ static int dg_init_check_meta(int fd, const char *meta, int force)
 	void *buf;
 	int ret;
 
-	if (posix_memalign(&buf, DGM_BLOCK, HBPF_FS_PROBE_BYTES)) {
+	if (posix_memalign(&buf, DGM_BLOCK, FS_PROBE_BYTES)) {
 		fprintf(stderr, "hbpfctl: out of memory\n");
 		return EXIT_FAIL;
 	}
@@ -188,14 +190,14 @@ static int dg_init_check_meta(int fd, const char *meta, int force)
 	what[0] = '\0';
 	ret = dgm_header_decode(buf, &old, err, sizeof(err));
 	if (!ret) {
-		hbpf_fmt_uuid(uuid, sizeof(uuid), old.uuid);
+		uuid_fmt(uuid, sizeof(uuid), old.uuid);
 		snprintf(what, sizeof(what), "disk group '%s' (uuid %s)", old.name, uuid);
 	} else if (ret == -ENOTSUP) {
 		snprintf(what, sizeof(what), "disk group metadata of a newer format (%s)", err);
-	} else if (pread(fd, buf, HBPF_FS_PROBE_BYTES, 0) > 0 &&
-		   !hbpf_fs_identify(buf, HBPF_FS_PROBE_BYTES, NULL, fstype, sizeof(fstype), fsid,
-				     err, sizeof(err))) {
-		hbpf_fmt_uuid(uuid, sizeof(uuid), fsid);
+	} else if (pread(fd, buf, FS_PROBE_BYTES, 0) > 0 &&
+		   !fs_identify(buf, FS_PROBE_BYTES, NULL, fstype, sizeof(fstype), fsid, err,
+				sizeof(err))) {
+		uuid_fmt(uuid, sizeof(uuid), fsid);
 		snprintf(what, sizeof(what), "an %s filesystem (uuid %s)", fstype, uuid);
 	}
 	free(buf);
@@ -501,7 +503,7 @@ static void dg_show_json(const struct ctl *c, const struct dg_state *s, const ch
 	jw_open_obj(&w, NULL);
 	jw_str(&w, "name", s->h.name);
 	jw_str(&w, "meta", meta);
-	hbpf_fmt_uuid(uuid, sizeof(uuid), s->h.uuid);
+	uuid_fmt(uuid, sizeof(uuid), s->h.uuid);
 	jw_str(&w, "uuid", uuid);
 	jw_u64(&w, "version", s->h.version);
 	jw_u64(&w, "created_s", s->h.created_s);
@@ -514,7 +516,7 @@ static void dg_show_json(const struct ctl *c, const struct dg_state *s, const ch
 		jw_open_obj(&w, NULL);
 		jw_u64(&w, "order", v->order);
 		jw_str(&w, "device", v->device);
-		hbpf_fmt_uuid(uuid, sizeof(uuid), v->fs_uuid);
+		uuid_fmt(uuid, sizeof(uuid), v->fs_uuid);
 		jw_str(&w, "fs_uuid", uuid);
 		jw_str(&w, "mountpoint", v->mountpoint);
 		jw_str(&w, "fstype", v->fstype);

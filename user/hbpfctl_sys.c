@@ -11,7 +11,8 @@
 #include <string.h>
 
 #include "bpffeat.h"
-#include "hbpfctl.h"
+#include "hbpfctl_ctx.h"
+#include "hbpfctl_sys.h"
 #include "keyfile.h"
 #include "loader.h"
 #include "xdpmode.h"

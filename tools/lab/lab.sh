@@ -132,7 +132,7 @@ add_port() { # SWNS BRIDGE SWDEV NS IFNAME MAC ADDR
 	# XDP_TX and live BPF_PROG_TEST_RUN frames sent by the node are dropped
 	# by veth unless this (the peer) end has GRO or an XDP program.  GRO
 	# alone did not carry them on kernel 6.18, so the port also runs an
-	# XDP_PASS program (bpf/lab_pass.bpf.c).
+	# XDP_PASS program (tools/lab/lab_pass.bpf.c).
 	nsx "$1" ethtool -K "$3" gro on
 	ip -n "$1" link set "$3" up
 	ip -n "$1" link set dev "$3" xdpdrv obj "$XDP_PASS_OBJ" sec xdp
