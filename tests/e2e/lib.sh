@@ -370,7 +370,7 @@ on_node() {
 }
 
 # drop_public_heartbeats PORT...: the switch drops heartbeats arriving on
-# these ports (bpf/lab_pass.bpf.c, lab_hbdrop on their tc ingress), so only
+# these ports (tools/lab/lab_pass.bpf.c, lab_hbdrop on their tc ingress), so only
 # the private link carries them, without a carrier change and without
 # touching the clients' traffic.
 drop_public_heartbeats() {

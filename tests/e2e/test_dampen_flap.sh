@@ -18,7 +18,7 @@ PORTS="p-pub-n0 p-pub-n1"
 
 e2e_up
 # Heartbeats only on the private link (the switch drops them on the public
-# one, bpf/lab_pass.bpf.c), so one port leaving the private bridge silences
+# one, tools/lab/lab_pass.bpf.c), so one port leaving the private bridge silences
 # the pair without a carrier change and without touching the clients.
 # shellcheck disable=SC2086 # two port names, split on purpose
 drop_public_heartbeats $PORTS

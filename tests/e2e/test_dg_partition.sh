@@ -9,7 +9,7 @@ E2E_DG=1
 . "$(dirname "$0")/lib.sh"
 e2e_up
 # Cut the heartbeat paths only: the private link goes down, and heartbeats on
-# the public network are dropped at the switch (bpf/lab_pass.bpf.c,
+# the public network are dropped at the switch (tools/lab/lab_pass.bpf.c,
 # lab_hbdrop); the client still reaches n0.
 "$LAB" link "$PREFIX" n0 priv down
 for n in 0 1; do

@@ -27,7 +27,7 @@ grep -q "warning: set web: .*split the brain" "$RUN/n0.log" ||
 	fail "hbpfd did not log the split-brain warning"
 
 # Cut, symmetric and without carrier changes: heartbeats on the public
-# network are dropped by the switch (bpf/lab_pass.bpf.c, lab_hbdrop) while
+# network are dropped by the switch (tools/lab/lab_pass.bpf.c, lab_hbdrop) while
 # the private link still carries them, then n0's private port leaves the
 # private bridge in one step.  Clients still reach both nodes.
 # shellcheck disable=SC2086 # two port names, split on purpose
