@@ -118,7 +118,7 @@ static void claim_begin(struct claim *cl, struct setrt *s, int peer, uint64_t si
 	cs->tb_peer = peer;
 	cs->tb_said = 0;
 	/* The first probe that counts is one sent after the peer was lost. */
-	if (tb_send(&cl->tb, proc_now_ns()))
+	if (tb_send(&cl->tb, mono_now_ns()))
 		log_debug("tie-breaker probe not sent");
 }
 
@@ -276,13 +276,13 @@ static void claim_kernel(struct claim *cl, struct setrt *s, const struct hbpf_ev
 	case FSM_GATE_ASK:
 		log_info("(%s) %s lost (%s) and this node is next: asking the tie-breaker %s",
 			 s->c->name, node_name(cl, ev->node), how, tb_addr_str(cl, ip, sizeof(ip)));
-		claim_begin(cl, s, ev->node, ev->ts_ns ? ev->ts_ns : proc_now_ns());
+		claim_begin(cl, s, ev->node, ev->ts_ns ? ev->ts_ns : mono_now_ns());
 		break;
 	default:
 		/* The gate is open (the configuration changed under a pinned
 		 * flag): do what the kernel would have done. */
 		s->claim_from = ev->node;
-		take(cl, s, "peer dead", 1, proc_now_ns());
+		take(cl, s, "peer dead", 1, mono_now_ns());
 		break;
 	}
 }
@@ -304,7 +304,7 @@ static void claim_dispatch(struct claim *cl, struct setrt *s, const struct hbpf_
 		 s->c->name, node_name(cl, ev->node));
 	s->claim_from = ev->node;
 	s->trigger_ns = ev->ts_ns;
-	set_move_record(s, proc_now_ns());
+	set_move_record(s, mono_now_ns());
 	set_event(s, FSM_EV_ACQUIRE, 0, "peer dead");
 }
 
@@ -316,7 +316,7 @@ static void hold_clear(struct claim *cl, struct setrt *s)
 void claim_event(struct claim *cl, struct setrt *s, const struct hbpf_event *ev)
 {
 	struct claim_set *cs = &cl->cs[s->id];
-	uint64_t since = ev->ts_ns ? ev->ts_ns : proc_now_ns();
+	uint64_t since = ev->ts_ns ? ev->ts_ns : mono_now_ns();
 	char buf[16];
 
 	if (cs->hold_until_ns)
@@ -469,7 +469,7 @@ static void on_tb(struct watch *w, int res)
 	struct claim *cl = w->arg;
 
 	(void)res;
-	tb_recv(&cl->tb, proc_now_ns());
+	tb_recv(&cl->tb, mono_now_ns());
 }
 
 int claim_open(struct claim *cl, const struct hbpf_config *cfg, struct hbpf_kern *k,
@@ -526,7 +526,7 @@ int claim_open(struct claim *cl, const struct hbpf_config *cfg, struct hbpf_kern
 			  tb_addr_str(cl, ip, sizeof(ip)), pub, strerror(-ret));
 		return ret;
 	}
-	cl->tb.open_ns = proc_now_ns();
+	cl->tb.open_ns = mono_now_ns();
 	cl->tb_w = (struct watch){.fd = cl->tb.fd,
 				  .events = POLLIN,
 				  .multishot = 1,

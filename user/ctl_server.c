@@ -144,7 +144,7 @@ static int cmd_move(struct ctl_server *cs, struct ctl_req *r)
 		return -1;
 	}
 	set_undampen(s, "operator move");
-	s->trigger_ns = proc_now_ns();
+	s->trigger_ns = mono_now_ns();
 	set_event(s, FSM_EV_RELEASE, n->id, "move");
 	snprintf(r->out, r->len, "ok moving %s to %s\n", s->c->name, n->name);
 	return 0;
@@ -179,7 +179,7 @@ static int cmd_release(struct ctl_server *cs, struct ctl_req *r)
 			 fsm_state_name(s->m.state));
 		return -1;
 	}
-	s->trigger_ns = proc_now_ns();
+	s->trigger_ns = mono_now_ns();
 	set_event(s, FSM_EV_RELEASE, -1, "release command");
 	snprintf(r->out, r->len, "ok releasing %s\n", s->c->name);
 	return 0;
@@ -205,7 +205,7 @@ static int cmd_acquire(struct ctl_server *cs, struct ctl_req *r)
 			 peers_name(cs->peers, ks->owner));
 		return -1;
 	}
-	s->trigger_ns = proc_now_ns();
+	s->trigger_ns = mono_now_ns();
 	set_event(s, FSM_EV_ACQUIRE, 0, "acquire command");
 	snprintf(r->out, r->len, "ok acquiring %s\n", s->c->name);
 	return 0;

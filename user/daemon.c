@@ -256,7 +256,7 @@ static void public_carrier(struct daemon *d, int up)
 		log_warnx("(%s) public link lost: releasing%s%s", s->c->name, to >= 0 ? " to " : "",
 			  to >= 0 ? peers_name(&d->peers, to) : " (no usable peer)");
 		/* Not dampened: with no public link the set serves nobody here. */
-		s->trigger_ns = proc_now_ns();
+		s->trigger_ns = mono_now_ns();
 		if (to >= 0)
 			set_move_record(s, s->trigger_ns);
 		set_event(s, FSM_EV_RELEASE, to, "public link down");
@@ -266,7 +266,7 @@ static void public_carrier(struct daemon *d, int up)
 static void kernel_event(struct daemon *d, const struct hbpf_event *ev)
 {
 	struct setrt *s = ev->set < d->cfg.nsets ? &d->sets[ev->set] : NULL;
-	uint64_t now = proc_now_ns();
+	uint64_t now = mono_now_ns();
 	double ago = ev->ts_ns && now > ev->ts_ns ? (double)(now - ev->ts_ns) / 1e6 : 0;
 
 	switch (ev->type) {
@@ -408,7 +408,7 @@ static void on_tick(struct watch *w, int res)
 	(void)res;
 	while (read(w->fd, &exp, sizeof(exp)) == sizeof(exp))
 		;
-	tick(d, proc_now_ns());
+	tick(d, mono_now_ns());
 }
 
 static int ring_cb(void *ctx, void *data, size_t len)
@@ -485,7 +485,7 @@ static int setup_kernel(struct daemon *d)
 	 * the start time: loading the programs takes hundreds of ms, longer
 	 * than a short daemon deadline, and a stamp that old says the daemon
 	 * is dead. */
-	d->k.local->stamp_ns = proc_now_ns();
+	d->k.local->stamp_ns = mono_now_ns();
 	d->k.local->pid = getpid();
 	d->k.local->flags = HBPF_WF_DAEMON_UP | (d->peers.carrier ? HBPF_WF_PUBLIC_UP : 0) |
 			    (d->k.local->flags & HBPF_WF_RESTARTING) |
@@ -606,7 +606,7 @@ static int setup_loop(struct daemon *d, const sigset_t *mask)
 static int daemon_setup(struct daemon *d)
 {
 	const struct hbpf_cfg_node *me = &d->cfg.nodes[d->self_idx];
-	uint64_t now = proc_now_ns(), claim_at;
+	uint64_t now = mono_now_ns(), claim_at;
 	sigset_t mask;
 	int err;
 
@@ -637,7 +637,7 @@ static int daemon_setup(struct daemon *d)
 	 * loading them can take longer than the period itself.  The restart
 	 * grace is ended by the first tick, right after it stamps. */
 	claim_at =
-		proc_now_ns() + 2 * (uint64_t)d->cfg.interval_ms * d->cfg.detect_mult * 1000000ull;
+		mono_now_ns() + 2 * (uint64_t)d->cfg.interval_ms * d->cfg.detect_mult * 1000000ull;
 	if (d->k.local->restart_until_ns) {
 		log_info("resuming after a clean restart");
 		d->grace_open = 1;
@@ -690,13 +690,13 @@ static void daemon_run(struct daemon *d)
 		if (loop_run_once(&d->loop, d->stopping ? 5 : 100) < 0)
 			log_warnx("event loop error");
 		if (d->restarting) {
-			d->k.local->restart_until_ns = proc_now_ns() + RESTART_GRACE_NS;
+			d->k.local->restart_until_ns = mono_now_ns() + RESTART_GRACE_NS;
 			d->k.local->flags |= HBPF_WF_RESTARTING;
 			return;
 		}
 		if (!d->stopping)
 			continue;
-		now = proc_now_ns();
+		now = mono_now_ns();
 		if (!stop_deadline) {
 			/* From now on the kernel takes nothing (takeover pass,
 			 * handoffs) and peers stop counting on this node. */

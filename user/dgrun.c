@@ -58,7 +58,7 @@ static int start_op(struct dgrt *r, int op)
 	int err;
 
 	r->op = op;
-	r->op_start_ns = proc_now_ns();
+	r->op_start_ns = mono_now_ns();
 	switch (op) {
 	case DG_OP_ACQUIRE:
 		err = dg_acquire(r->g, r->force);
@@ -88,7 +88,7 @@ static void dg_done_cb(void *arg, int op, int err, const char *why)
 	struct dgrun *run = r->run;
 	char buf[256];
 
-	r->op_us[op] = (proc_now_ns() - r->op_start_ns) / 1000;
+	r->op_us[op] = (mono_now_ns() - r->op_start_ns) / 1000;
 	r->op = 0;
 	if (r->adopting) {
 		/* Not a set step: the set is ONLINE already and no step waits for it. */
@@ -148,7 +148,7 @@ static void dg_lost_cb(void *arg, const char *why)
 	to = peers_next(p, s->c, p->self);
 	log_warnx("(%s) cannot renew the lease of %s: demoted, releasing%s%s", s->c->name,
 		  r->c->name, to >= 0 ? " to " : "", to >= 0 ? peers_name(p, to) : "");
-	s->trigger_ns = proc_now_ns();
+	s->trigger_ns = mono_now_ns();
 	set_event(s, FSM_EV_RELEASE, to, "disk lease lost");
 }
 
@@ -189,7 +189,7 @@ int dgrun_open(struct dgrun *run, const struct hbpf_config *cfg, struct hbpf_ker
 			 * this group and its volumes are still mounted. */
 			r->adopting = 1;
 			r->op = DG_OP_ACQUIRE;
-			r->op_start_ns = proc_now_ns();
+			r->op_start_ns = mono_now_ns();
 			err = dg_adopt(r->g);
 			if (err) {
 				r->adopting = 0;

@@ -155,14 +155,6 @@ int fs_is_ext(const char *fstype)
 	return t >= 0 && type_sig(t) == SIG_EXT;
 }
 
-int uuid_zero(const uint8_t u[16])
-{
-	for (int i = 0; i < 16; i++)
-		if (u[i])
-			return 0;
-	return 1;
-}
-
 void uuid_fmt(char *buf, size_t len, const uint8_t u[16])
 {
 	snprintf(buf, len, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",

@@ -44,8 +44,6 @@ const uint8_t *fs_uuid_at(const char *fstype, const void *buf, size_t len, uint6
 /* 1 for ext2, ext3 and ext4 (the types whose checker runs before a mount). */
 int fs_is_ext(const char *fstype);
 
-/* 1 when every byte of u is 0 (no UUID recorded). */
-int uuid_zero(const uint8_t u[16]);
 /* "01234567-89ab-cdef-0123-456789abcdef" (len >= 37). */
 void uuid_fmt(char *buf, size_t len, const uint8_t u[16]);
 

@@ -117,7 +117,7 @@ static void monitor_failed(struct health_set *hs, const char *why)
 {
 	struct setrt *s = hs->s;
 	const struct hbpf_cfg_service *svc = &s->c->services[hs->svc];
-	uint64_t now = proc_now_ns();
+	uint64_t now = mono_now_ns();
 	int i = hs->svc, n = svc->restart_max ? restarts_recent(hs, i, now) : 0;
 	char what[160], win[16];
 
@@ -172,7 +172,7 @@ static void health_done(void *arg, int result, const char *status)
 	 * the set is online here to run it. */
 	int ok = result == SVC_OK;
 
-	hs->next_ns[hs->svc] = proc_now_ns() + ms_ns(svc->monitor_interval_ms);
+	hs->next_ns[hs->svc] = mono_now_ns() + ms_ns(svc->monitor_interval_ms);
 	if (s->m.state != FSM_ONLINE)
 		return;
 	if (hs->phase != HEALTH_CHECK) {

@@ -12,34 +12,9 @@
 #include <bpf/bpf.h>
 
 #include "keyfile.h"
+#include "util.h"
 
 #define KEYFILE_MAX 4096 /* a key file is two short lines; refuse anything big */
-
-static int kerr(char *err, size_t errlen, int ret, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-
-static int kerr(char *err, size_t errlen, int ret, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err && errlen) {
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return ret;
-}
-
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
 
 /* One "KEYID HEX32" line (already stripped of comment and newline). */
 static int parse_line(const char *name, int line, char *s, struct hbpf_key *k, char *err,
@@ -52,20 +27,20 @@ static int parse_line(const char *name, int line, char *s, struct hbpf_key *k, c
 
 	for (char *t = strtok_r(s, " \t\r", &save); t; t = strtok_r(NULL, " \t\r", &save)) {
 		if (n == 2)
-			return kerr(err, errlen, -EINVAL,
+			return errf(err, errlen, -EINVAL,
 				    "%s:%d: expected \"KEYID HEX32\", found more than two words",
 				    name, line);
 		tok[n++] = t;
 	}
 	if (n != 2)
-		return kerr(err, errlen, -EINVAL, "%s:%d: expected \"KEYID HEX32\"", name, line);
+		return errf(err, errlen, -EINVAL, "%s:%d: expected \"KEYID HEX32\"", name, line);
 	errno = 0;
 	id = strtoul(tok[0], &end, 10);
 	if (tok[0][0] < '0' || tok[0][0] > '9' || *end || errno || id < 1 || id > 255)
-		return kerr(err, errlen, -EINVAL, "%s:%d: key id \"%s\" is not a number 1..255",
+		return errf(err, errlen, -EINVAL, "%s:%d: key id \"%s\" is not a number 1..255",
 			    name, line, tok[0]);
 	if (strlen(tok[1]) != 32)
-		return kerr(err, errlen, -EINVAL,
+		return errf(err, errlen, -EINVAL,
 			    "%s:%d: key must be 32 hex digits (128 bits), found %zu characters",
 			    name, line, strlen(tok[1]));
 	memset(k, 0, sizeof(*k));
@@ -74,14 +49,14 @@ static int parse_line(const char *name, int line, char *s, struct hbpf_key *k, c
 		int hi = hexval(tok[1][2 * i]), lo = hexval(tok[1][2 * i + 1]);
 
 		if (hi < 0 || lo < 0)
-			return kerr(err, errlen, -EINVAL, "%s:%d: key has a non-hex character",
+			return errf(err, errlen, -EINVAL, "%s:%d: key has a non-hex character",
 				    name, line);
 		k->key[i] = (uint8_t)(hi << 4 | lo);
 	}
 	for (int i = 0; i < 16; i++)
 		if (k->key[i])
 			return 0;
-	return kerr(err, errlen, -EINVAL, "%s:%d: key is all zeros", name, line);
+	return errf(err, errlen, -EINVAL, "%s:%d: key is all zeros", name, line);
 }
 
 int hbpf_keyfile_parse(const char *name, const char *text, size_t len, struct hbpf_keyset *ks,
@@ -93,10 +68,10 @@ int hbpf_keyfile_parse(const char *name, const char *text, size_t len, struct hb
 
 	memset(ks, 0, sizeof(*ks));
 	if (len > KEYFILE_MAX)
-		return kerr(err, errlen, -EINVAL, "%s: larger than %d bytes: not a key file", name,
+		return errf(err, errlen, -EINVAL, "%s: larger than %d bytes: not a key file", name,
 			    KEYFILE_MAX);
 	if (memchr(text, '\0', len))
-		return kerr(err, errlen, -EINVAL, "%s: contains a NUL byte: not a key file", name);
+		return errf(err, errlen, -EINVAL, "%s: contains a NUL byte: not a key file", name);
 	memcpy(buf, text, len);
 	buf[len] = '\0';
 	for (line = buf; line; line = next) {
@@ -114,19 +89,19 @@ int hbpf_keyfile_parse(const char *name, const char *text, size_t len, struct hb
 		if (!*p)
 			continue;
 		if (ks->n == HBPF_MAX_KEYS)
-			return kerr(err, errlen, -EINVAL,
+			return errf(err, errlen, -EINVAL,
 				    "%s:%d: more than %d keys (the send key and one rollover key)",
 				    name, lno, HBPF_MAX_KEYS);
 		ret = parse_line(name, lno, p, &ks->k[ks->n], err, errlen);
 		if (ret)
 			return ret;
 		if (ks->n && ks->k[0].keyid == ks->k[1].keyid)
-			return kerr(err, errlen, -EINVAL, "%s:%d: key id %u is used twice", name,
+			return errf(err, errlen, -EINVAL, "%s:%d: key id %u is used twice", name,
 				    lno, ks->k[1].keyid);
 		ks->n++;
 	}
 	if (!ks->n)
-		return kerr(
+		return errf(
 			err, errlen, -EINVAL,
 			"%s: no key (expected a line \"KEYID HEX32\"; hbpfctl keygen makes one)",
 			name);
@@ -144,31 +119,31 @@ int hbpf_keyfile_load(const char *path, struct hbpf_keyset *ks, char *err, size_
 	if (fd < 0) {
 		ret = -errno;
 		if (ret == -ENOENT)
-			return kerr(
+			return errf(
 				err, errlen, ret,
 				"key-file %s: no such file (generate one with: hbpfctl keygen > "
 				"%s; chmod 600 %s)",
 				path, path, path);
-		return kerr(err, errlen, ret, "key-file %s: cannot open: %s", path, strerror(-ret));
+		return errf(err, errlen, ret, "key-file %s: cannot open: %s", path, strerror(-ret));
 	}
 	if (fstat(fd, &st)) {
 		ret = -errno;
 		close(fd);
-		return kerr(err, errlen, ret, "key-file %s: %s", path, strerror(-ret));
+		return errf(err, errlen, ret, "key-file %s: %s", path, strerror(-ret));
 	}
 	if (!S_ISREG(st.st_mode)) {
 		close(fd);
-		return kerr(err, errlen, -EINVAL, "key-file %s: not a regular file", path);
+		return errf(err, errlen, -EINVAL, "key-file %s: not a regular file", path);
 	}
 	if (st.st_uid != 0) {
 		close(fd);
-		return kerr(err, errlen, -EPERM,
+		return errf(err, errlen, -EPERM,
 			    "key-file %s: owned by uid %u, must be owned by root (chown root %s)",
 			    path, (unsigned int)st.st_uid, path);
 	}
 	if (st.st_mode & 077) {
 		close(fd);
-		return kerr(err, errlen, -EPERM,
+		return errf(err, errlen, -EPERM,
 			    "key-file %s: mode %04o lets group or others read it, must be 0600 or "
 			    "stricter (chmod 600 %s)",
 			    path, (unsigned int)(st.st_mode & 07777), path);
@@ -177,7 +152,7 @@ int hbpf_keyfile_load(const char *path, struct hbpf_keyset *ks, char *err, size_
 	ret = n < 0 ? -errno : 0;
 	close(fd);
 	if (ret)
-		return kerr(err, errlen, ret, "key-file %s: cannot read: %s", path, strerror(-ret));
+		return errf(err, errlen, ret, "key-file %s: cannot read: %s", path, strerror(-ret));
 	return hbpf_keyfile_parse(path, buf, (size_t)n, ks, err, errlen);
 }
 

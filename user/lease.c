@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "lease.h"
+#include "util.h"
 
 #define NS_PER_MS 1000000ull
 
@@ -28,8 +29,6 @@ void lease_init(struct lease *l, int self, uint32_t timeout_ms, uint32_t renew_m
 
 void lease_observe(struct lease *l, int node, const struct dgm_slot *s, uint64_t now)
 {
-	static const uint8_t zero[16];
-
 	if (node < 0 || node >= DGM_MAX_NODES)
 		return;
 	/* 0 means "never" in every time field; CLOCK_MONOTONIC is never 0 anyway. */
@@ -37,7 +36,7 @@ void lease_observe(struct lease *l, int node, const struct dgm_slot *s, uint64_t
 		now = 1;
 	if (!l->first_obs_ns)
 		l->first_obs_ns = now;
-	if (memcmp(s->uuid, zero, 16))
+	if (!uuid_zero(s->uuid))
 		memcpy(l->uuid, s->uuid, 16);
 	if (!l->seen_ns[node]) {
 		l->counter[node] = s->counter;

@@ -406,7 +406,7 @@ uint32_t kern_set_own(struct hbpf_kern *k, int set, int self, uint32_t min_epoch
 		return __atomic_load_n(&ks->epoch, __ATOMIC_ACQUIRE);
 	min_epoch = epoch_raise(ks, min_epoch, 1);
 	__atomic_store_n(&ks->owner, (__u8)self, __ATOMIC_RELAXED);
-	__atomic_store_n(&ks->changed_ns, proc_now_ns(), __ATOMIC_RELAXED);
+	__atomic_store_n(&ks->changed_ns, mono_now_ns(), __ATOMIC_RELAXED);
 	__atomic_store_n(&ks->owned, 1, __ATOMIC_RELEASE);
 	return min_epoch;
 }
@@ -421,7 +421,7 @@ void kern_set_drop(struct hbpf_kern *k, int set, int how)
 		return;
 	__atomic_store_n(&ks->owner, HBPF_NODE_NONE, __ATOMIC_RELAXED);
 	if (how == KERN_DROP_DEMOTE)
-		__atomic_store_n(&ks->changed_ns, proc_now_ns(), __ATOMIC_RELAXED);
+		__atomic_store_n(&ks->changed_ns, mono_now_ns(), __ATOMIC_RELAXED);
 	else
 		__atomic_store_n(&ks->epoch, 0, __ATOMIC_RELEASE);
 }

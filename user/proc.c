@@ -19,14 +19,6 @@ extern char **environ;
 
 #define PROC_KILL_GRACE_MS 1000
 
-uint64_t proc_now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
 static size_t env_name_len(const char *e)
 {
 	const char *eq = strchr(e, '=');
@@ -144,7 +136,7 @@ int proc_spawn(struct proc *p, const char *cmd, char *const extra_env[], uint64_
 	p->pid = pid;
 	p->pgid = pid;
 	p->pidfd = fd;
-	p->start_ns = proc_now_ns();
+	p->start_ns = mono_now_ns();
 	p->deadline_ns = timeout_ns ? p->start_ns + timeout_ns : 0;
 	log_debug("started pid %d: %s", (int)pid, cmd);
 	return 0;
@@ -196,14 +188,14 @@ int proc_expired(const struct proc *p, uint64_t now_ns)
 static int pidfd_wait(int fd, int ms)
 {
 	struct pollfd pfd = {.fd = fd, .events = POLLIN};
-	uint64_t end = ms < 0 ? 0 : proc_now_ns() + (uint64_t)ms * 1000000ull;
+	uint64_t end = ms < 0 ? 0 : mono_now_ns() + (uint64_t)ms * 1000000ull;
 	int r;
 
 	for (;;) {
 		int left = -1;
 
 		if (ms >= 0) {
-			uint64_t now = proc_now_ns();
+			uint64_t now = mono_now_ns();
 
 			left = now >= end ? 0 : (int)((end - now + 999999) / 1000000);
 		}

@@ -17,6 +17,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "util.h" /* mono_now_ns() stamps start_ns */
+
 struct proc {
 	pid_t pid;	      /* the shell, 0 once reaped (or never started) */
 	pid_t pgid;	      /* its process group; kept after the reap so that
@@ -25,10 +27,6 @@ struct proc {
 	uint64_t start_ns;    /* CLOCK_MONOTONIC at spawn */
 	uint64_t deadline_ns; /* start_ns + timeout, 0 = none */
 };
-
-/* CLOCK_MONOTONIC in ns: the clock of bpf_ktime_get_ns() and of every stamp
- * (the daemon's one clock helper). */
-uint64_t proc_now_ns(void);
 
 /*
  * Start "/bin/sh -c cmd".  The child gets an empty signal mask, default

@@ -240,9 +240,9 @@ static void *sender_main(void *arg)
 	size_t len;
 	int i;
 
-	due = proc_now_ns();
+	due = mono_now_ns();
 	while (!__atomic_load_n(&s->stop, __ATOMIC_ACQUIRE)) {
-		now = proc_now_ns();
+		now = mono_now_ns();
 		sender_next_seq(s);
 		for (i = 0; i < s->ndst; i++) {
 			struct sender_dst *d = &s->dst[i];
@@ -256,7 +256,7 @@ static void *sender_main(void *arg)
 		}
 		s->k->local->last_tx_ns = now;
 		due += s->interval_ns;
-		now = proc_now_ns();
+		now = mono_now_ns();
 		if (now > due + s->interval_ns) {
 			/* We were stalled for more than an interval: do not burst to catch up. */
 			s->late++;
@@ -312,7 +312,7 @@ void sender_stop(struct sender *s)
 
 static void announce(uint32_t *slot, uint64_t *until, int set, int node, uint64_t hold_ns)
 {
-	__atomic_store_n(until, proc_now_ns() + hold_ns, __ATOMIC_RELEASE);
+	__atomic_store_n(until, mono_now_ns() + hold_ns, __ATOMIC_RELEASE);
 	__atomic_store_n(slot, ((uint32_t)(set & 0xff) << 8) | (node & 0xff), __ATOMIC_RELEASE);
 }
 
@@ -321,7 +321,7 @@ void sender_handoff(struct sender *s, int set, int node, uint64_t hold_ns)
 	if (set < 0 || set >= HBPF_MAX_SETS)
 		return;
 	__atomic_store_n(&s->handoff_epoch[set], s->k->sets[set].epoch, __ATOMIC_RELEASE);
-	__atomic_store_n(&s->handoff_until_ns[set], proc_now_ns() + hold_ns, __ATOMIC_RELEASE);
+	__atomic_store_n(&s->handoff_until_ns[set], mono_now_ns() + hold_ns, __ATOMIC_RELEASE);
 	__atomic_store_n(&s->handoff_to[set], (uint32_t)(node & 0xff), __ATOMIC_RELEASE);
 }
 

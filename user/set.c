@@ -137,7 +137,7 @@ void set_move_record(struct setrt *s, uint64_t now)
 int set_move(struct setrt *s, int to, const char *why)
 {
 	const struct hbpf_cfg_set *c = s->c;
-	uint64_t now = proc_now_ns(), window = (uint64_t)c->dampen_window_ms * 1000000ull;
+	uint64_t now = mono_now_ns(), window = (uint64_t)c->dampen_window_ms * 1000000ull;
 	char buf[16];
 	int n;
 
@@ -171,7 +171,7 @@ void set_undampen(struct setrt *s, const char *why)
 		s->dampened = 0;
 		log_info("(%s) no longer dampened (%s)", s->c->name, why);
 	}
-	dampen_sync(s, proc_now_ns());
+	dampen_sync(s, mono_now_ns());
 }
 
 /* A dampened set is released once it has not moved for a whole window. */
@@ -274,7 +274,7 @@ static int step_start(struct setrt *s, const struct fsm_stepdef *st)
 	case STEP_GARP:
 		err = set_garp(s);
 		s->garp_left = x->cfg->garp_count - 1;
-		s->garp_next_ns = proc_now_ns() + (uint64_t)x->cfg->garp_spacing_ms * 1000000ull;
+		s->garp_next_ns = mono_now_ns() + (uint64_t)x->cfg->garp_spacing_ms * 1000000ull;
 		return err;
 	case STEP_SVC_START:
 	case STEP_SVC_STOP:
@@ -370,7 +370,7 @@ static void state_change(struct setrt *s, const struct fsm_action *act, uint64_t
 
 static void apply(struct setrt *s, const struct fsm_action *act)
 {
-	uint64_t now = proc_now_ns();
+	uint64_t now = mono_now_ns();
 
 	if (act->new_state != act->old_state)
 		state_change(s, act, now);
@@ -383,7 +383,7 @@ static void apply(struct setrt *s, const struct fsm_action *act)
 void set_step_done(struct setrt *s, int ok, const char *why)
 {
 	struct fsm_action act;
-	uint64_t now = proc_now_ns();
+	uint64_t now = mono_now_ns();
 
 	s->last_step_us = (now - s->m.step_ns) / 1000;
 	if (ok)
@@ -404,7 +404,7 @@ void set_event(struct setrt *s, int ev, int arg, const char *why)
 	if (why && ev != FSM_EV_STEP_OK && ev != FSM_EV_STEP_FAIL)
 		snprintf(s->reason, sizeof(s->reason), "%s", why);
 
-	if (fsm_step(&s->m, ev, arg, why, proc_now_ns(), &act) == 0)
+	if (fsm_step(&s->m, ev, arg, why, mono_now_ns(), &act) == 0)
 		apply(s, &act);
 }
 

@@ -49,3 +49,11 @@ int errf(char *err, size_t errlen, int ret, const char *fmt, ...)
 	}
 	return ret;
 }
+
+int uuid_zero(const uint8_t u[16])
+{
+	for (int i = 0; i < 16; i++)
+		if (u[i])
+			return 0;
+	return 1;
+}

@@ -37,6 +37,9 @@ long name_bad_at(const char *s);
 /* 1 when s is 1..max-1 bytes long and follows the name rule. */
 int name_valid(const char *s, size_t max);
 
+/* 1 when every byte of the UUID u is 0 (none recorded). */
+int uuid_zero(const uint8_t u[16]);
+
 /* Write the reason into err (when err and errlen are given) and return ret. */
 int errf(char *err, size_t errlen, int ret, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));

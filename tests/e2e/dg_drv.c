@@ -37,7 +37,7 @@ static void on_done(void *arg, int op, int err, const char *why)
 {
 	(void)arg;
 	printf("done %s err=%d ms=%llu why=%s\n", ops[op], err,
-	       (unsigned long long)((proc_now_ns() - op_start) / 1000000), why);
+	       (unsigned long long)((mono_now_ns() - op_start) / 1000000), why);
 	fflush(stdout);
 	done_seen = 1;
 }
@@ -55,15 +55,15 @@ static const struct dg_ops drv_ops = {.done = on_done, .lost = on_lost};
 static void spin(struct loop *l, struct dg *g)
 {
 	loop_run_once(l, 2);
-	dg_tick(g, proc_now_ns());
+	dg_tick(g, mono_now_ns());
 }
 
 /* Run the loop until *flag or ms pass (0 = no limit); 1 if the flag was set. */
 static int run_until(struct loop *l, struct dg *g, int *flag, unsigned ms)
 {
-	uint64_t end = proc_now_ns() + (uint64_t)ms * 1000000ull;
+	uint64_t end = mono_now_ns() + (uint64_t)ms * 1000000ull;
 
-	while (!(flag && *flag) && (!ms || proc_now_ns() < end))
+	while (!(flag && *flag) && (!ms || mono_now_ns() < end))
 		spin(l, g);
 	return flag && *flag;
 }
@@ -214,9 +214,9 @@ static int run_cmd(struct loop *l, struct dg **gp, const struct dg_params *p, co
 	} else if (!strncmp(c, "sleep:", 6)) {
 		run_until(l, g, NULL, (unsigned)atoi(c + 6));
 	} else if (!strncmp(c, "waitfile:", 9)) {
-		uint64_t end = proc_now_ns() + 60000000000ull;
+		uint64_t end = mono_now_ns() + 60000000000ull;
 
-		while (access(c + 9, F_OK) && proc_now_ns() < end)
+		while (access(c + 9, F_OK) && mono_now_ns() < end)
 			spin(l, g);
 	} else if (!strncmp(c, "touch:", 6)) {
 		FILE *f = fopen(c + 6, "w");
@@ -227,7 +227,7 @@ static int run_cmd(struct loop *l, struct dg **gp, const struct dg_params *p, co
 		if (!run_until(l, g, &lost_seen, (unsigned)atoi(c + 9)))
 			printf("nolost\n");
 	} else if (!strncmp(c, "live:", 5)) {
-		printf("live %d=%d\n", atoi(c + 5), dg_node_live(g, atoi(c + 5), proc_now_ns()));
+		printf("live %d=%d\n", atoi(c + 5), dg_node_live(g, atoi(c + 5), mono_now_ns()));
 	} else if (!strcmp(c, "status")) {
 		dg_status(g, buf, sizeof(buf));
 		printf("status %s\n", buf);
@@ -239,7 +239,7 @@ static int run_cmd(struct loop *l, struct dg **gp, const struct dg_params *p, co
 		printf("sh rc=%d\n", WIFEXITED(err) ? WEXITSTATUS(err) : -1);
 	} else {
 		done_seen = 0;
-		op_start = proc_now_ns();
+		op_start = mono_now_ns();
 		err = start_op(g, c);
 		if (err == 1) {
 			fprintf(stderr, "unknown command %s\n", c);

@@ -127,13 +127,13 @@ static void mon_cb(void *arg, int ifindex, const char *ifname, int carrier)
 static int cmd_mon(struct nlctx *nl, const char *ifname, int timeout_ms)
 {
 	struct mon_arg m = {.ifname = ifname};
-	uint64_t end = proc_now_ns() + (uint64_t)timeout_ms * 1000000ull;
+	uint64_t end = mono_now_ns() + (uint64_t)timeout_ms * 1000000ull;
 	struct pollfd pfd = {.fd = hnl_mon_fd(nl), .events = POLLIN};
 
 	printf("ready\n");
 	fflush(stdout);
 	while (!m.came_back) {
-		uint64_t now = proc_now_ns();
+		uint64_t now = mono_now_ns();
 		int r;
 
 		if (now >= end)

@@ -181,7 +181,7 @@ static void test_dampened_move_refused(void **state)
 {
 	struct fix *f = *state;
 	struct setrt *s = &f->sets[0];
-	uint64_t now = proc_now_ns();
+	uint64_t now = mono_now_ns();
 
 	f->cfg.sets[0].dampen_moves = 2;
 	f->cfg.sets[0].dampen_window_ms = 60000;

@@ -65,11 +65,11 @@ static void done(void *arg, int result, const char *status)
 /* Run the loop until the action reported (bounded: 5 s). */
 static void run_until_done(struct loop *l, struct svc_run *r, struct seen *s, int kill_at_deadline)
 {
-	uint64_t end = proc_now_ns() + 5000 * MS;
+	uint64_t end = mono_now_ns() + 5000 * MS;
 
-	while (!s->calls && proc_now_ns() < end) {
+	while (!s->calls && mono_now_ns() < end) {
 		loop_run_once(l, 10);
-		if (kill_at_deadline && svc_expired(r, proc_now_ns()))
+		if (kill_at_deadline && svc_expired(r, mono_now_ns()))
 			svc_kill(r);
 	}
 }
@@ -109,12 +109,12 @@ static void test_deadline_kill_is_a_failure(void **state)
 	(void)state;
 	assert_int_equal(loop_init(&l, 8), 0);
 	assert_int_equal(svc_start(&r, &l, "sleep 10", &env, 50 * MS, done, &s, "monitor"), 0);
-	assert_false(svc_expired(&r, proc_now_ns()));
+	assert_false(svc_expired(&r, mono_now_ns()));
 	run_until_done(&l, &r, &s, 1);
 	assert_int_equal(s.calls, 1);
 	assert_int_equal(s.result, SVC_FAILED);
 	assert_string_equal(s.status, "killed by SIGKILL");
-	assert_false(svc_expired(&r, proc_now_ns() + 60000 * MS));
+	assert_false(svc_expired(&r, mono_now_ns() + 60000 * MS));
 	loop_fini(&l);
 }
 
