@@ -200,6 +200,7 @@ int hbpf_config_parse(const char *name, const char *text, size_t len, struct hbp
 	cfg->interval_ms = 1;
 	cfg->detect_mult = 3;
 	cfg->daemon_deadline_ms = 500;
+	cfg->shutdown_timeout_ms = 120000;
 	cfg->garp_count = 3;
 	cfg->garp_spacing_ms = 5;
 	p->name = name;

@@ -121,6 +121,7 @@ struct hbpf_config {
 	uint32_t detect_mult;		  /* default 5, 2..100 */
 	uint32_t daemon_deadline_ms;	  /* default 500; > detect_mult*interval */
 	uint32_t garp_count;		  /* default 3, 1..50 */
+	uint32_t shutdown_timeout_ms;	  /* release wait before exiting anyway, default 120 s */
 	uint32_t garp_spacing_ms;	  /* default 5, 0..1000 */
 	char notify[HBPF_CMD_MAX];	  /* optional notify hook */
 	char socket_group[HBPF_NAME_MAX]; /* optional group allowed on the socket */

@@ -540,6 +540,8 @@ const struct directive config_directives[] = {
 	 100},
 	{"daemon-deadline", CTX_TOP, "daemon-deadline DURATION", 1, 1, 0, 0, NULL, V_MS,
 	 TOP(daemon_deadline_ms), 1, 60000},
+	{"shutdown-timeout", CTX_TOP, "shutdown-timeout DURATION", 1, 1, 0, 0, NULL, V_MS,
+	 TOP(shutdown_timeout_ms), 1000, 3600000},
 	{"garp-count", CTX_TOP, "garp-count NUMBER", 1, 1, 0, 0, NULL, V_U32, TOP(garp_count), 1,
 	 50},
 	{"garp-spacing", CTX_TOP, "garp-spacing DURATION", 1, 1, 0, 0, NULL, V_MS,

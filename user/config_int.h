@@ -108,7 +108,7 @@ void config_fmt_mac(char *buf, size_t len, const uint8_t m[6]);
  * The directive table (a {0} entry ends it); the index is also that of
  * p->seen.  config_dir.c asserts that the table has CONFIG_NDIRECTIVES.
  */
-#define CONFIG_NDIRECTIVES 38
+#define CONFIG_NDIRECTIVES 39
 extern const struct directive config_directives[];
 /* Index of directive name in context ctx (any context for ctx < 0), or -1. */
 int config_lookup(int ctx, const char *name);

@@ -701,14 +701,16 @@ static void daemon_run(struct daemon *d)
 			/* From now on the kernel takes nothing (takeover pass,
 			 * handoffs) and peers stop counting on this node. */
 			d->k.local->flags |= HBPF_WF_SHUTDOWN;
-			stop_deadline = now + 120000000000ull;
+			stop_deadline = now + (uint64_t)d->cfg.shutdown_timeout_ms * 1000000ull;
 		}
 		release_all(d);
 		if (!all_quiet(d)) {
 			quiet_since = 0;
 			if (now < stop_deadline)
 				continue;
-			log_warnx("shutdown: sets still busy after 120 s; exiting anyway");
+			log_warnx("shutdown: sets still busy after %u ms (shutdown-timeout); exiting "
+				  "anyway",
+				  d->cfg.shutdown_timeout_ms);
 			return;
 		}
 		/* Quiet for a few heartbeats: the handoffs reached the peers and no
@@ -720,14 +722,59 @@ static void daemon_run(struct daemon *d)
 	}
 }
 
-static void daemon_teardown(struct daemon *d)
+/*
+ * A daemon that exits for good never leaves the kernel owning a set: its
+ * gate would answer for the VIP with nobody to run the set, and the peers,
+ * which still hear its kernel echo their heartbeats, would never call it
+ * dead.  A set still owned here (the shutdown timed out, or start-up failed
+ * half-way) is dropped first, said loudly, and handed to the next node, and
+ * the heartbeats go on for a few intervals so that the handoff reaches it.
+ * Only then does the sender stop and is the stamp cleared (which switches
+ * the kernel's self-watchdog off: nothing is owned any more, and the
+ * shutdown flag keeps the kernel from taking anything).  A hitless restart
+ * keeps everything: its grace covers the gap.
+ */
+static void drop_before_exit(struct daemon *d)
 {
+	uint64_t wait_ns = 10 * (uint64_t)d->cfg.interval_ms * 1000000ull;
+	int i, next, handed = 0;
+
+	d->k.local->flags |= HBPF_WF_SHUTDOWN;
+	for (i = 0; i < d->cfg.nsets; i++) {
+		if (!d->k.sets || !d->k.sets[i].owned)
+			continue;
+		kern_set_drop(&d->k, i, KERN_DROP_DEMOTE);
+		next = peers_next(&d->peers, &d->cfg.sets[i], d->self);
+		log_warnx("(%s) exit: still owned in the kernel (state %s): dropped, %s%s",
+			  d->cfg.sets[i].name, fsm_state_name(d->sets[i].m.state),
+			  next >= 0 ? "handed over to " : "no peer can take it",
+			  next >= 0 ? peers_name(&d->peers, next) : "");
+		if (next >= 0 && d->snd_ok) {
+			sender_handoff(&d->snd, i, next, SET_HANDOFF_HOLD_NS);
+			handed = 1;
+		}
+	}
+	if (handed) {
+		struct timespec ts;
+
+		if (wait_ns < 20000000ull)
+			wait_ns = 20000000ull;
+		ts.tv_sec = (time_t)(wait_ns / 1000000000ull);
+		ts.tv_nsec = (long)(wait_ns % 1000000000ull);
+		nanosleep(&ts, NULL);
+	}
 	if (d->snd_ok)
 		sender_stop(&d->snd);
-	if (d->k.local && !d->restarting) {
-		d->k.local->flags = HBPF_WF_SHUTDOWN;
-		d->k.local->stamp_ns = 0;
-	}
+	d->k.local->flags = HBPF_WF_SHUTDOWN;
+	d->k.local->stamp_ns = 0;
+}
+
+static void daemon_teardown(struct daemon *d)
+{
+	if (d->k.local && !d->restarting)
+		drop_before_exit(d);
+	else if (d->snd_ok)
+		sender_stop(&d->snd);
 	if (d->rb)
 		ring_buffer__free(d->rb);
 	ctl_server_close(&d->ctl);
