@@ -708,9 +708,10 @@ static void daemon_run(struct daemon *d)
 			quiet_since = 0;
 			if (now < stop_deadline)
 				continue;
-			log_warnx("shutdown: sets still busy after %u ms (shutdown-timeout); exiting "
-				  "anyway",
-				  d->cfg.shutdown_timeout_ms);
+			log_warnx(
+				"shutdown: sets still busy after %u ms (shutdown-timeout); exiting "
+				"anyway",
+				d->cfg.shutdown_timeout_ms);
 			return;
 		}
 		/* Quiet for a few heartbeats: the handoffs reached the peers and no
