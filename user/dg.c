@@ -418,14 +418,40 @@ static void acq_decide(struct dg *g, uint64_t now)
 		claim_written(g);
 }
 
+#define LATE_CLAIMS_MAX 3
+
 static void claim_written(struct dg *g)
 {
+	uint64_t now = mono_now_ns();
+	unsigned long long took = ms_since(g->lease.claim_ns, now);
 	int err = g->werr;
 
 	if (err) {
 		g->renewing = 0;
 		lease_drop(&g->lease);
 		dg_finish(g, err, "claim write to %s failed: %s", g->meta, strerror(-err));
+		return;
+	}
+	if (lease_claim_written(&g->lease, now)) {
+		/* Past the bound the settle time no longer covers a racing
+		 * claimant: never confirm such a claim.  Our slot and owner
+		 * record now show a claim of ours that nobody renews, so the
+		 * next decision watches them like any other holder's. */
+		g->renewing = 0;
+		lease_drop(&g->lease);
+		if (++g->late_claims >= LATE_CLAIMS_MAX) {
+			dg_finish(g, -ETIMEDOUT,
+				  "claim writes to %s took %llu ms, more than the renew period (%u "
+				  "ms), %d times: this storage is too slow for the group's lease "
+				  "timings",
+				  g->meta, took, g->hdr.renew_ms, g->late_claims);
+			return;
+		}
+		log_warnx("(dg %s) claim writes to %s took %llu ms, more than the renew period (%u "
+			  "ms): claim dropped, deciding again on a fresh read",
+			  g->name, g->meta, took, g->hdr.renew_ms);
+		g->step = A_OBSERVE;
+		g->wait_logged = 0;
 		return;
 	}
 	g->step = A_SETTLE;
@@ -623,6 +649,7 @@ int dg_acquire(struct dg *g, int force)
 		return 0;
 	}
 	g->lost_sent = 0;
+	g->late_claims = 0;
 	g->step = A_HDR_QUEUE;
 	return 0;
 }

@@ -103,6 +103,7 @@ struct dg {
 
 	/* the running operation */
 	int op, step, force, adopt, pending, cur, any_found, tries, failed;
+	int late_claims; /* claims of this acquire dropped for writes past the bound */
 	uint64_t op_ns, step_ns, wait_until_ns, settle_ns;
 	int wait_logged;
 	unsigned running;

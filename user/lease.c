@@ -111,6 +111,7 @@ void lease_claim(struct lease *l, const struct dgm_owner *o, uint64_t now, struc
 	    l->counter[self] > l->my_counter)
 		l->my_counter = l->counter[self];
 	l->claim_ns = now;
+	l->claim_done_ns = 0;
 	/* The fencing clock starts with the claim: if no write ever lands we still fence. */
 	l->renewed_ns = now;
 
@@ -121,9 +122,19 @@ void lease_claim(struct lease *l, const struct dgm_owner *o, uint64_t now, struc
 	lease_next_slot(l, slot);
 }
 
+int lease_claim_written(struct lease *l, uint64_t written_ns)
+{
+	if (written_ns < l->claim_ns || written_ns - l->claim_ns > l->renew_ns)
+		return -ETIMEDOUT;
+	l->claim_done_ns = written_ns;
+	return 0;
+}
+
 uint64_t lease_settle_at(const struct lease *l)
 {
-	return l->claim_ns + 2 * l->renew_ns;
+	uint64_t from = l->claim_done_ns > l->claim_ns ? l->claim_done_ns : l->claim_ns;
+
+	return from + 2 * l->renew_ns;
 }
 
 int lease_confirm(const struct lease *l, const struct dgm_owner *o)
@@ -166,5 +177,6 @@ void lease_drop(struct lease *l)
 {
 	l->generation = 0;
 	l->claim_ns = 0;
+	l->claim_done_ns = 0;
 	l->renewed_ns = 0;
 }

@@ -39,7 +39,8 @@ struct lease {
 	uint64_t counter[DGM_MAX_NODES];    /* last counter seen per slot */
 	uint64_t changed_ns[DGM_MAX_NODES]; /* when it last changed (or first seen) */
 	uint64_t generation;		    /* generation we claimed/hold, 0 = none */
-	uint64_t claim_ns;		    /* when we wrote our claim */
+	uint64_t claim_ns;		    /* the owner read our claim was decided on */
+	uint64_t claim_done_ns;		    /* when the claim's writes completed, 0 = not yet */
 	uint64_t renewed_ns;		    /* last successful renewal write */
 	uint64_t my_counter;		    /* our slot counter */
 	uint64_t seen_ns[DGM_MAX_NODES];    /* last observation of each slot (0 = never) */
@@ -66,7 +67,18 @@ int lease_decide(const struct lease *l, const struct dgm_owner *o, uint64_t now,
 /* Fill the owner record and our slot for a claim over o (generation + 1). */
 void lease_claim(struct lease *l, const struct dgm_owner *o, uint64_t now, struct dgm_owner *mine,
 		 struct dgm_slot *slot);
-/* Earliest time the claim may be confirmed (claim + 2 renew periods). */
+/*
+ * The claim bound: the claim's writes completed at written_ns.  0 when that is
+ * at most one renew period after the owner read the claim was decided on
+ * (the `now` given to lease_claim); then the settle time counts from
+ * written_ns.  -ETIMEDOUT when they completed later: a racing claimant may
+ * have decided on a read that did not show ours, and the settle time no
+ * longer covers it; the caller must drop the claim (lease_drop) and decide
+ * again on a fresh read.
+ */
+int lease_claim_written(struct lease *l, uint64_t written_ns);
+/* Earliest time the claim may be confirmed: 2 renew periods after the claim's
+ * writes completed (after the claim itself while they have not). */
 uint64_t lease_settle_at(const struct lease *l);
 /* 0: o shows our claim (we hold it); -EBUSY: someone else's claim won. */
 int lease_confirm(const struct lease *l, const struct dgm_owner *o);

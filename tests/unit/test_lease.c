@@ -335,6 +335,107 @@ static void test_self_other_generation(void **state)
 	assert_int_equal(lease_decide(&l, &o, T0 + 300 * MS, 0, NULL), LD_HELD);
 }
 
+/* The claim bound: settle counts from the writes' completion; late writes are refused. */
+static void test_claim_bound(void **state)
+{
+	struct dgm_owner o = owner(DGM_OWNER_NONE, 3), mine;
+	struct dgm_slot slot;
+	struct lease l;
+
+	(void)state;
+	lease_init(&l, 1, TIMEOUT_MS, RENEW_MS);
+	lease_claim(&l, &o, T0, &mine, &slot);
+	assert_int_equal(lease_claim_written(&l, T0 + 60 * MS), 0);
+	assert_true(lease_settle_at(&l) == T0 + 60 * MS + 2 * RENEW_MS * MS);
+
+	lease_claim(&l, &o, T0, &mine, &slot);
+	assert_int_equal(lease_claim_written(&l, T0 + RENEW_MS * MS), 0);
+	lease_claim(&l, &o, T0, &mine, &slot);
+	assert_int_equal(lease_claim_written(&l, T0 + (RENEW_MS + 1) * MS), -ETIMEDOUT);
+	assert_int_equal(lease_claim_written(&l, T0 - 1), -ETIMEDOUT);
+}
+
+/*
+ * Two nodes race for a free record, over every write latency, every offset of
+ * the second decision and the earliest or latest landing of each write: the
+ * owner record holds the last write landed.  A node that decided on a read
+ * showing "free" claims; it confirms only when lease_claim_written accepts
+ * its writes and the confirming read (served at lease_settle_at) shows its
+ * claim.  Never may both confirm, nor may a claim within the bound land after
+ * the other's confirming read.
+ */
+static void test_claim_race_latencies(void **state)
+{
+	static const unsigned lat_ms[] = {1, 40, 99, 100, 101, 150, 250, 400};
+	const unsigned nlat = sizeof(lat_ms) / sizeof(lat_ms[0]);
+	unsigned ia, ib, land, cases = 0, confirmed = 0;
+	int64_t off;
+
+	(void)state;
+	for (ia = 0; ia < nlat; ia++)
+		for (ib = 0; ib < nlat; ib++)
+			for (off = -500; off <= 500; off += 7)
+				for (land = 0; land < 4; land++) {
+					uint64_t dec[2], done[2], landed[2], read_at;
+					struct dgm_owner free_o = owner(DGM_OWNER_NONE, 5), m, rec;
+					struct dgm_slot sl;
+					struct lease l[2];
+					int who, first, claims[2], ok[2] = {0, 0};
+
+					dec[0] = T0 + 1000 * MS;
+					dec[1] = (uint64_t)((int64_t)dec[0] + off * (int64_t)MS);
+					done[0] = dec[0] + lat_ms[ia] * MS;
+					done[1] = dec[1] + lat_ms[ib] * MS;
+					/* land bit n: node n's write lands at completion, else at once */
+					landed[0] = (land & 1) ? done[0] : dec[0] + 1;
+					landed[1] = (land & 2) ? done[1] : dec[1] + 1;
+					/* Each decided on a read served at its decision time: the
+					 * earlier decider saw "free"; the later one saw free only if
+					 * the earlier one's write had not landed by then. */
+					first = dec[1] < dec[0];
+					claims[first] = 1;
+					claims[1 - first] = !(landed[first] <= dec[1 - first]);
+					for (who = 0; who < 2; who++) {
+						int other = 1 - who, top = -1;
+
+						if (!claims[who])
+							continue;
+						lease_init(&l[who], who, TIMEOUT_MS, RENEW_MS);
+						lease_claim(&l[who], &free_o, dec[who], &m, &sl);
+						if (lease_claim_written(&l[who], done[who]))
+							continue;
+						read_at = lease_settle_at(&l[who]);
+						/* the record at read_at: the last claim write landed by then */
+						if (landed[who] <= read_at)
+							top = who;
+						/* equal landing instants: node 1's write is the later */
+						if (claims[other] && landed[other] <= read_at &&
+						    (top < 0 || landed[other] > landed[who] ||
+						     (landed[other] == landed[who] && other > who)))
+							top = other;
+						rec = top < 0 ? free_o : owner((uint8_t)top, 6);
+						ok[who] = lease_confirm(&l[who], &rec) == 0;
+						/* A claim within the bound lands before the other's
+						 * confirming read.  A late one may land after it: it
+						 * was dropped (never confirmed), and the holder, which
+						 * reads the owner record every renew period, sees
+						 * the record change and fences. */
+						if (ok[who] && claims[other] && landed[other] > read_at &&
+						    done[other] - dec[other] <= RENEW_MS * MS)
+							fail_msg("a write lands after a confirm: lat %u/%u ms, "
+								 "offset %lld ms, land %u",
+								 lat_ms[ia], lat_ms[ib], (long long)off, land);
+					}
+					cases++;
+					confirmed += ok[0] + ok[1];
+					if (ok[0] && ok[1])
+						fail_msg("two holders: lat %u/%u ms, offset %lld ms, land %u",
+							 lat_ms[ia], lat_ms[ib], (long long)off, land);
+				}
+	assert_true(cases > 1000);
+	assert_true(confirmed > 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -348,6 +449,8 @@ int main(void)
 		cmocka_unit_test(test_renewal_failure_fences),
 		cmocka_unit_test(test_slots_and_generations),
 		cmocka_unit_test(test_self_other_generation),
+		cmocka_unit_test(test_claim_bound),
+		cmocka_unit_test(test_claim_race_latencies),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
