@@ -386,12 +386,13 @@ static void test_claim_race_latencies(void **state)
 					dec[1] = (uint64_t)((int64_t)dec[0] + off * (int64_t)MS);
 					done[0] = dec[0] + lat_ms[ia] * MS;
 					done[1] = dec[1] + lat_ms[ib] * MS;
-					/* land bit n: node n's write lands at completion, else at once */
+					/* land bit n: node n's write lands at completion, else at
+					 * once */
 					landed[0] = (land & 1) ? done[0] : dec[0] + 1;
 					landed[1] = (land & 2) ? done[1] : dec[1] + 1;
 					/* Each decided on a read served at its decision time: the
-					 * earlier decider saw "free"; the later one saw free only if
-					 * the earlier one's write had not landed by then. */
+					 * earlier decider saw "free"; the later one saw free only
+					 * if the earlier one's write had not landed by then. */
 					first = dec[1] < dec[0];
 					claims[first] = 1;
 					claims[1 - first] = !(landed[first] <= dec[1 - first]);
@@ -405,10 +406,12 @@ static void test_claim_race_latencies(void **state)
 						if (lease_claim_written(&l[who], done[who]))
 							continue;
 						read_at = lease_settle_at(&l[who]);
-						/* the record at read_at: the last claim write landed by then */
+						/* the record at read_at: the last claim write
+						 * landed by then */
 						if (landed[who] <= read_at)
 							top = who;
-						/* equal landing instants: node 1's write is the later */
+						/* equal landing instants: node 1's write is the
+						 * later */
 						if (claims[other] && landed[other] <= read_at &&
 						    (top < 0 || landed[other] > landed[who] ||
 						     (landed[other] == landed[who] && other > who)))
@@ -416,21 +419,26 @@ static void test_claim_race_latencies(void **state)
 						rec = top < 0 ? free_o : owner((uint8_t)top, 6);
 						ok[who] = lease_confirm(&l[who], &rec) == 0;
 						/* A claim within the bound lands before the other's
-						 * confirming read.  A late one may land after it: it
-						 * was dropped (never confirmed), and the holder, which
-						 * reads the owner record every renew period, sees
-						 * the record change and fences. */
-						if (ok[who] && claims[other] && landed[other] > read_at &&
+						 * confirming read.  A late one may land after it:
+						 * it was dropped (never confirmed), and the holder,
+						 * which reads the owner record every renew period,
+						 * sees the record change and fences. */
+						if (ok[who] && claims[other] &&
+						    landed[other] > read_at &&
 						    done[other] - dec[other] <= RENEW_MS * MS)
-							fail_msg("a write lands after a confirm: lat %u/%u ms, "
+							fail_msg("a write lands after a confirm: "
+								 "lat %u/%u ms, "
 								 "offset %lld ms, land %u",
-								 lat_ms[ia], lat_ms[ib], (long long)off, land);
+								 lat_ms[ia], lat_ms[ib],
+								 (long long)off, land);
 					}
 					cases++;
 					confirmed += ok[0] + ok[1];
 					if (ok[0] && ok[1])
-						fail_msg("two holders: lat %u/%u ms, offset %lld ms, land %u",
-							 lat_ms[ia], lat_ms[ib], (long long)off, land);
+						fail_msg("two holders: lat %u/%u ms, offset %lld "
+							 "ms, land %u",
+							 lat_ms[ia], lat_ms[ib], (long long)off,
+							 land);
 				}
 	assert_true(cases > 1000);
 	assert_true(confirmed > 0);
