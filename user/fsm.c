@@ -273,9 +273,31 @@ static void takeover_next(struct fsm *m, int failed, uint64_t now, struct fsm_ac
 	run_cur(m, now, act);
 }
 
+/*
+ * The stalled-storage rule: a disk group whose unmount failed is still
+ * mounted here, so its lease is kept (renewed: the peers see it held and do
+ * not import) and the set is handed to nobody; the release ends FAILED.
+ */
+static int skip_while_mounted(struct fsm *m)
+{
+	const struct fsm_stepdef *s = &m->plan[m->cur];
+
+	if (!m->dg_mounted)
+		return 0;
+	if (s->kind == STEP_DG_RELEASE && s->arg < 32 && (m->dg_mounted & (1u << s->arg)))
+		snprintf(m->why, sizeof(m->why),
+			 "disk group %d still mounted: lease kept, set not handed over", s->arg);
+	else if (s->kind != STEP_HANDOFF)
+		return 0;
+	m->releasing_after_failure = 1;
+	return 1;
+}
+
 static void release_next(struct fsm *m, uint64_t now, struct fsm_action *act)
 {
 	m->cur++;
+	while (m->cur < m->nsteps && skip_while_mounted(m))
+		m->cur++;
 	if (m->cur >= m->nsteps) {
 		finish_release(m, now, act);
 		return;

@@ -510,19 +510,32 @@ static void test_failure_mid_release_continues(void **state)
 	a = feed(&m, FSM_EV_STEP_OK, 0, NULL, 0);
 	expect_run(&a, STEP_VIP_DOWN, 0);
 	a = feed(&m, FSM_EV_STEP_OK, 0, NULL, 0);
-	expect_run(&a, STEP_DG_RELEASE, 0);
+	/* Still mounted (stalled storage): the lease is kept and nobody is
+	 * handed the set, so no peer imports what this node has mounted. */
+	assert_int_equal(a.act, FSM_ACT_NONE);
+	assert_int_equal(m.state, FSM_FAILED);
+	assert_string_equal(m.why, "disk group 0 still mounted: lease kept, set not handed over");
+	assert_int_equal(m.svc_started, 2); /* the stop that failed */
+	assert_int_equal(m.dg_mounted, 1);  /* the unmount that failed */
+	assert_int_equal(m.dg_done, 1);	    /* the lease: kept */
+	assert_int_equal(m.kernel_owned, 0);
+	assert_int_equal(m.vip_up, 0);
+
+	/* A failed service stop alone still hands the set over. */
+	fsm_init(&m, 1, 0, 1, clk);
+	a = feed(&m, FSM_EV_RELEASE, 1, NULL, 0);
+	expect_run(&a, STEP_SVC_STOP, 0);
+	a = feed(&m, FSM_EV_STEP_FAIL, 0, "stop timed out", 0);
+	expect_run(&a, STEP_KERNEL_DEMOTE, 0);
+	a = feed(&m, FSM_EV_STEP_OK, 0, NULL, 0);
+	expect_run(&a, STEP_VIP_DOWN, 0);
 	a = feed(&m, FSM_EV_STEP_OK, 0, NULL, 0);
 	expect_run(&a, STEP_HANDOFF, 1);
 	a = feed(&m, FSM_EV_STEP_OK, 0, NULL, 0);
 	assert_int_equal(a.act, FSM_ACT_NONE);
 	/* An ordinary release ends OFFLINE even when a step failed; why stays. */
 	assert_int_equal(m.state, FSM_OFFLINE);
-	assert_string_equal(m.why, "busy");
-	assert_int_equal(m.svc_started, 2); /* the stop that failed */
-	assert_int_equal(m.dg_mounted, 1);  /* the unmount that failed */
-	assert_int_equal(m.dg_done, 0);
-	assert_int_equal(m.kernel_owned, 0);
-	assert_int_equal(m.vip_up, 0);
+	assert_string_equal(m.why, "stop timed out");
 
 	/* The undo of a failed takeover also goes on past a failing step. */
 	fsm_init(&m, 1, 0, 0, clk);
