@@ -728,7 +728,8 @@ static void daemon_run(struct daemon *d)
  * gate would answer for the VIP with nobody to run the set, and the peers,
  * which still hear its kernel echo their heartbeats, would never call it
  * dead.  A set still owned here (the shutdown timed out, or start-up failed
- * half-way) is dropped first, said loudly, and handed to the next node, and
+ * half-way) is dropped first, said loudly, and handed to the next node (not
+ * when one of its disk groups is still mounted here: see fsm.c), and
  * the heartbeats go on for a few intervals so that the handoff reaches it.
  * Only then does the sender stop and is the stamp cleared (which switches
  * the kernel's self-watchdog off: nothing is owned any more, and the
@@ -745,10 +746,15 @@ static void drop_before_exit(struct daemon *d)
 		if (!d->k.sets || !d->k.sets[i].owned)
 			continue;
 		kern_set_drop(&d->k, i, KERN_DROP_DEMOTE);
-		next = peers_next(&d->peers, &d->cfg.sets[i], d->self);
+		/* A disk group still mounted here is handed to nobody. */
+		next = d->sets[i].m.dg_mounted ? -1 :
+						 peers_next(&d->peers, &d->cfg.sets[i], d->self);
 		log_warnx("(%s) exit: still owned in the kernel (state %s): dropped, %s%s",
 			  d->cfg.sets[i].name, fsm_state_name(d->sets[i].m.state),
-			  next >= 0 ? "handed over to " : "no peer can take it",
+			  next >= 0 ? "handed over to " :
+			  d->sets[i].m.dg_mounted ?
+				      "not handed over (a disk group is still mounted)" :
+				      "no peer can take it",
 			  next >= 0 ? peers_name(&d->peers, next) : "");
 		if (next >= 0 && d->snd_ok) {
 			sender_handoff(&d->snd, i, next, SET_HANDOFF_HOLD_NS);
