@@ -11,6 +11,8 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 
 #include "config_int.h"
 
@@ -228,14 +230,54 @@ static int finish_dg(struct parser *p, struct hbpf_cfg_dg *g)
 	return 0;
 }
 
+/* path without repeated or trailing '/' ("/dev//loop0/" -> "/dev/loop0") */
+static void path_norm(const char *in, char *out, size_t len)
+{
+	size_t o = 0;
+
+	for (; *in && o + 1 < len; in++) {
+		if (*in == '/' && o && out[o - 1] == '/')
+			continue;
+		out[o++] = *in;
+	}
+	while (o > 1 && out[o - 1] == '/')
+		o--;
+	out[o] = '\0';
+}
+
+/*
+ * 1 when paths a and b name one device: the same path once normalised, or
+ * two names (a /dev/disk/by-id link, another node file) of one block device
+ * on this host, by st_rdev; then how is said in how.  A path that does not
+ * exist here (another node's name) compares by its spelling only.
+ */
+static int same_device(const char *a, const char *b, char *how, size_t len)
+{
+	char na[HBPF_PATH_MAX], nb[HBPF_PATH_MAX];
+	struct stat sa, sb;
+
+	how[0] = '\0';
+	path_norm(a, na, sizeof(na));
+	path_norm(b, nb, sizeof(nb));
+	if (!strcmp(na, nb))
+		return 1;
+	if (stat(a, &sa) || stat(b, &sb) || !S_ISBLK(sa.st_mode) || !S_ISBLK(sb.st_mode) ||
+	    sa.st_rdev != sb.st_rdev)
+		return 0;
+	snprintf(how, len, " (%s: the same block device %u:%u)", b, major(sa.st_rdev),
+		 minor(sa.st_rdev));
+	return 1;
+}
+
 /*
  * Two groups on one metadata device would overwrite each other's header and
- * leases: check the path every node would use.
+ * leases: check the device every node would use, however it is spelt.
  */
 static int finish_dgs(struct parser *p)
 {
 	const struct hbpf_config *c = p->cfg;
 	const struct hbpf_cfg_dg *g, *h;
+	char how[HBPF_PATH_MAX + 64];
 	const char *a;
 	int i, j, k, err;
 
@@ -250,13 +292,14 @@ static int finish_dgs(struct parser *p)
 				g = &c->dgs[i];
 				h = &c->dgs[j];
 				a = hbpf_config_dg_meta(g, c->nodes[k].id);
-				if (strcmp(a, hbpf_config_dg_meta(h, c->nodes[k].id)))
+				if (!same_device(a, hbpf_config_dg_meta(h, c->nodes[k].id), how,
+						 sizeof(how)))
 					continue;
 				return config_perr(
 					p, g->line,
 					"diskgroup %s: node %s would use %s, the metadata "
-					"device of diskgroup %s (line %d)",
-					g->name, c->nodes[k].name, a, h->name, h->line);
+					"device of diskgroup %s (line %d)%s",
+					g->name, c->nodes[k].name, a, h->name, h->line, how);
 			}
 	return 0;
 }

@@ -14,6 +14,7 @@
 
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 
 #include "config.h"
 #include "keyfile.h"
@@ -510,6 +511,9 @@ static const struct bad bad_cases[] = {
 	{NODES "diskgroup d {\n meta /dev/a\n}\ndiskgroup e {\n meta /dev/b\n meta b /dev/a\n}\n",
 	 "t.conf:18: diskgroup e: node b would use /dev/a, the metadata device of diskgroup d "
 	 "(line 15)"},
+	{NODES "diskgroup d {\n meta /dev//sdq\n}\ndiskgroup e {\n meta /dev/sdq/\n}\n",
+	 "t.conf:18: diskgroup e: node a would use /dev/sdq/, the metadata device of diskgroup d "
+	 "(line 15)"},
 	{"diskgroup d {\n fsck-parallel 0\n",
 	 "t.conf:4: diskgroup d: fsck-parallel: 0 is out of range (1..64)"},
 	{"diskgroup d {\n fsck-parallel 65\n",
@@ -658,6 +662,37 @@ static void test_bad_inputs(void **state)
 	assert_true(sizeof(bad_cases) / sizeof(bad_cases[0]) >= 30);
 	for (i = 0; i < sizeof(bad_cases) / sizeof(bad_cases[0]); i++)
 		run_bad(bad_cases[i].text, bad_cases[i].err);
+}
+
+/*
+ * One metadata device under two names (a device node and a link to another
+ * node of the same device, as /dev/disk/by-id/... is): refused by st_rdev.
+ */
+static void test_dg_same_device(void **state)
+{
+	char dir[] = "/tmp/hbpf-cfgdev.XXXXXX", x[64], y[64], z[64], text[2048], expect[512];
+
+	(void)state;
+	if (geteuid() != 0)
+		skip(); /* mknod of a block device node needs root; the tests run as root */
+	assert_non_null(mkdtemp(dir));
+	snprintf(x, sizeof(x), "%s/loopX", dir);
+	snprintf(z, sizeof(z), "%s/loopZ", dir);
+	snprintf(y, sizeof(y), "%s/by-id-link", dir);
+	assert_int_equal(mknod(x, S_IFBLK | 0600, makedev(7, 201)), 0);
+	assert_int_equal(mknod(z, S_IFBLK | 0600, makedev(7, 201)), 0);
+	assert_int_equal(symlink(z, y), 0);
+	snprintf(text, sizeof(text),
+		 NODES "diskgroup d {\n meta %s\n}\ndiskgroup e {\n meta %s\n}\n", x, y);
+	snprintf(expect, sizeof(expect),
+		 "t.conf:18: diskgroup e: node a would use %s, the metadata device of diskgroup d "
+		 "(line 15) (%s: the same block device 7:201)",
+		 y, x);
+	run_bad(text, expect);
+	unlink(y);
+	unlink(z);
+	unlink(x);
+	rmdir(dir);
 }
 
 /* Inputs that cannot be written as C strings in the table. */
@@ -1159,6 +1194,7 @@ int main(void)
 		cmocka_unit_test(test_edges),
 		cmocka_unit_test(test_bad_inputs),
 		cmocka_unit_test(test_bad_bytes),
+		cmocka_unit_test(test_dg_same_device),
 		cmocka_unit_test(test_limits),
 		cmocka_unit_test(test_load_and_dump),
 		cmocka_unit_test(test_example_file),
